@@ -1,0 +1,112 @@
+"""The two agents. Each takes a message, calls a step, sends what the step returns.
+
+Nothing here decides anything: a message that fails is turned into a dead letter by the
+step, and any unexpected exception is caught per message and dead-lettered too, so the
+worker keeps going and nothing is acknowledged that was not handled (the offset commits
+only after the sends are flushed: Faust flushes the producer before committing).
+"""
+
+from __future__ import annotations
+
+import time
+import faust
+
+from stream.app.tables import Tables
+from stream.app.topics import Topics
+from stream.core.models import OutRecord
+from stream.errors import Reason
+from stream.logs import get_logger
+from stream.metrics import Metrics
+from stream.steps import Analysed, Coordinates, Steps
+
+log = get_logger("stream.agents")
+
+
+class Sender:
+    """Publishes records with their schema headers and counts them."""
+
+    def __init__(self, steps: Steps, topics: Topics, metrics: Metrics) -> None:
+        self.steps, self.topics, self.metrics = steps, topics, metrics
+
+    async def send(self, record: OutRecord, stage: str) -> None:
+        encoded = self.steps.encode(record)
+        await self.topics.by_name[encoded.topic].send(
+            key=encoded.key, value=encoded.value, headers=encoded.headers)
+        self.metrics.messages_out.labels(stage, record.output).inc()
+        if record.output == "dlq":
+            self.metrics.dead_letters.labels(record.value["reason"]).inc()
+        elif record.output == "duplicates":
+            self.metrics.duplicates.labels(record.value["kind"]).inc()
+        elif record.output in ("match_results", "quotes"):
+            self.metrics.events.labels(record.output).inc()
+
+
+def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
+                    metrics: Metrics) -> tuple[faust.types.AgentT, faust.types.AgentT]:  # type: ignore[type-arg]
+    """Define the two agents on ``app``; returned so agent tests can drive them."""
+    sender = Sender(steps, topics, metrics)
+
+    @app.agent(topics.raw, name="analyse")
+    async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            where = Coordinates(message.topic, message.partition, message.offset)
+            metrics.messages_in.labels("analyse").inc()
+            started = time.perf_counter()
+            try:
+                result = steps.analyse(message.key, message.value, where)
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the worker
+                log.exception("analyse_failed", topic=where.topic, partition=where.partition,
+                              offset=where.offset)
+                result = steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
+                                           message.value, message.key, where)
+            metrics.stage_seconds.labels("analyse").observe(time.perf_counter() - started)
+            if isinstance(result, Analysed):
+                # Raw timestamp travels with the article for the end-to-end latency metric.
+                await topics.by_name[steps.settings.topic_analysed].send(
+                    key=result.article_id.encode(), value=result.payload,
+                    headers=[("raw-timestamp", repr(message.timestamp).encode())])
+                metrics.messages_out.labels("analyse", "analysed").inc()
+            else:
+                metrics.dropped.labels("analyse", result.value["reason"]).inc()
+                await sender.send(result, "analyse")
+
+    @app.agent(topics.analysed, name="publish")
+    async def publish_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            metrics.messages_in.labels("publish").inc()
+            started = time.perf_counter()
+            try:
+                records = steps.publish(message.value, tables.dedup, tables.events)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("publish_failed", partition=message.partition,
+                              offset=message.offset)
+                where = Coordinates(message.topic, message.partition, message.offset)
+                records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
+                                             message.value, message.key, where)]
+            metrics.stage_seconds.labels("publish").observe(time.perf_counter() - started)
+            for record in records:
+                await sender.send(record, "publish")
+            _observe_latency(metrics, message.headers, records)
+
+    return analyse_agent, publish_agent
+
+
+def _observe_latency(metrics: Metrics, headers: object, records: list[OutRecord]) -> None:
+    if not any(r.output in ("enriched", "duplicates") for r in records):
+        return
+    raw_ts = _header(headers, "raw-timestamp")
+    if raw_ts:
+        try:
+            metrics.end_to_end_seconds.observe(max(0.0, time.time() - float(raw_ts)))
+        except ValueError:
+            pass
+
+
+def _header(headers: object, name: str) -> str | None:
+    items = headers.items() if isinstance(headers, dict) else (headers or [])
+    for key, value in items:  # type: ignore[union-attr]
+        if key == name:
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return None

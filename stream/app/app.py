@@ -1,0 +1,91 @@
+"""Build the Faust app from settings: the only place that knows Faust's configuration."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from stream.app.agents import register_agents
+from stream.app.tables import Tables, declare_tables
+from stream.app.topics import Topics, declare_topics
+from stream.codec import registry_for
+from stream.core.extract import default_extractor
+from stream.metrics import Metrics, create_metrics
+from stream.settings import Settings
+from stream.steps import Steps
+
+
+@dataclass(frozen=True)
+class Service:
+    app: faust.App
+    topics: Topics
+    tables: Tables
+    metrics: Metrics
+    steps: Steps
+
+
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """SASL and TLS from settings; secrets stay in SecretStr until handed to the client."""
+    context: ssl.SSLContext | None = None
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
+        if settings.ssl_certfile:
+            context.load_cert_chain(str(settings.ssl_certfile),
+                                    str(settings.ssl_keyfile) if settings.ssl_keyfile else None)
+    if settings.security_protocol.startswith("SASL"):
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        if settings.sasl_mechanism == "PLAIN":
+            return faust.SASLCredentials(username=settings.sasl_username, password=password,
+                                         ssl_context=context)
+        return faust.SASLCredentials(username=settings.sasl_username, password=password,
+                                     mechanism=settings.sasl_mechanism, ssl_context=context)
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def create_service(settings: Settings, metrics: Metrics | None = None) -> Service:
+    metrics = metrics or create_metrics()
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{b}" for b in settings.broker_list],
+        broker_credentials=broker_credentials(settings),
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+        datadir=str(settings.data_dir),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        producer_max_request_size=settings.max_message_bytes,
+        consumer_max_fetch_size=settings.max_message_bytes,
+        stream_recovery_delay=0.0,
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        autodiscover=False,
+    )
+    steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
+    topics = declare_topics(app, settings)
+    tables = declare_tables(app)
+    register_agents(app, steps, topics, tables, metrics)
+    _register_pages(app, metrics)
+    return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps)
+
+
+def _register_pages(app: faust.App, metrics: Metrics) -> None:
+    @app.page("/metrics")
+    async def metrics_page(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        body = generate_latest(metrics.registry)
+        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    @app.page("/healthz")
+    async def liveness(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json({"status": "ok"})

@@ -1,0 +1,156 @@
+"""The ``stream`` command line: worker, produce, tail, topics, process.
+
+A user mistake (bad path, broker down, bad setting) prints one ``error:`` line and exits
+non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+import orjson
+from pydantic import ValidationError
+
+from stream import __version__
+from stream.errors import StreamError
+from stream.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise click.ClickException(f"bad setting STREAM_{where.upper()}: {first['msg']}") from exc
+
+
+def friendly(func: F) -> F:
+    """Turn the service's own errors into one clear line and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StreamError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stream")
+def main() -> None:
+    """Event-streaming ingestion for news: clean, extract and deduplicate articles on Kafka.
+
+    Settings come from STREAM_* environment variables (see the README).
+    """
+
+
+@main.command()
+@friendly
+def worker() -> None:
+    """Run the Faust worker (creates missing topics first). Ctrl-C stops it."""
+    from stream.worker import run_worker
+
+    run_worker(_settings())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--topic", help="Topic to produce to (default: STREAM_TOPIC_RAW).")
+@click.option("--source", default="files", show_default=True,
+              help="'source' field for .txt/.html files.")
+@friendly
+def produce(paths: tuple[str, ...], topic: str | None, source: str) -> None:
+    """Send raw articles to Kafka: JSON Lines, .txt or .html files, directories, or - (stdin)."""
+    from stream.produce import produce_paths
+
+    settings = _settings()
+    count, size = asyncio.run(produce_paths(settings, paths, topic or settings.topic_raw, source))
+    click.echo(f"produced {count} messages ({size} bytes) to {topic or settings.topic_raw}",
+               err=True)
+
+
+@main.command()
+@click.argument("topic_names", metavar="TOPIC...", nargs=-1, required=True)
+@click.option("--from-beginning", "-b", is_flag=True, help="Start at the oldest record.")
+@click.option("--brief", is_flag=True, help="One summary line per record instead of JSON.")
+@click.option("--max", "max_records", type=int, default=None, help="Stop after N records.")
+@click.option("--idle-timeout", type=float, default=None,
+              help="Stop after this many seconds without a record.")
+@friendly
+def tail(topic_names: tuple[str, ...], from_beginning: bool, brief: bool,
+         max_records: int | None, idle_timeout: float | None) -> None:
+    """Print the records of one or more topics as JSON Lines as they arrive."""
+    from stream.produce import tail_topics
+
+    asyncio.run(tail_topics(_settings(), list(topic_names), from_beginning=from_beginning,
+                            brief=brief, max_records=max_records, idle_timeout=idle_timeout))
+
+
+@main.group()
+def topics() -> None:
+    """Create or list the service's topics."""
+
+
+@topics.command("create")
+@friendly
+def topics_create() -> None:
+    """Create the service's topics with their partitions and configs (idempotent)."""
+    from stream.kafka import create_topics
+
+    created, existing = asyncio.run(create_topics(_settings()))
+    for name in created:
+        click.echo(f"created {name}")
+    for name in existing:
+        click.echo(f"exists  {name}")
+
+
+@topics.command("list")
+@friendly
+def topics_list() -> None:
+    """List topics on the broker with their partition counts."""
+    from stream.kafka import list_topics
+
+    for name, partitions in asyncio.run(list_topics(_settings())).items():
+        click.echo(f"{name}\t{partitions}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--source", default="files", show_default=True,
+              help="'source' field for .txt/.html files.")
+@friendly
+def process(paths: tuple[str, ...], source: str) -> None:
+    """Run the pipeline without a broker; print the records it would publish as JSON Lines.
+
+    PATHS are JSON Lines files, .txt/.html files or directories; - or nothing reads stdin.
+    """
+    from stream.batch import process_payloads
+    from stream.codec import registry_for
+    from stream.core.extract import default_extractor
+    from stream.inputs import iter_payloads
+    from stream.steps import Steps
+
+    settings = _settings()
+    steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
+    out = sys.stdout.buffer
+    for record in process_payloads(steps, iter_payloads(paths or ("-",), source=source)):
+        steps.encode(record)  # validates against the schema exactly as the worker does
+        line = {"topic": steps.topic_of(record), "key": record.key, "value": record.value}
+        out.write(orjson.dumps(line) + b"\n")
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

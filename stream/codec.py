@@ -1,0 +1,229 @@
+"""The edge: bytes in, typed records out, and typed records to validated bytes.
+
+Everything that crosses Kafka is checked here against the JSON Schemas in ``schemas/``;
+past this module the core trusts its types.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from stream import PIPELINE_VERSION
+from stream.core.models import (
+    AnalysedArticle,
+    CleanArticle,
+    Entity,
+    Extraction,
+    Fingerprint,
+    MatchResult,
+    Quote,
+    RawArticle,
+    Ref,
+)
+from stream.errors import Reason, RejectedInput, SchemaError
+
+SCHEMA_VERSION = 1
+#: Logical output -> schema name carried in the ``schema`` header.
+SCHEMA_OF_OUTPUT = {
+    "enriched": "enriched_article",
+    "duplicates": "duplicate",
+    "match_results": "match_result",
+    "quotes": "quote",
+    "dlq": "dead_letter",
+}
+#: Embedding more than this much of a rejected original would not fit a Kafka message.
+DLQ_ORIGINAL_LIMIT = 4 * 1024 * 1024
+
+
+class SchemaRegistry:
+    """Compiled validators for the files in ``schemas/``, loaded once per directory."""
+
+    def __init__(self, schemas_dir: Path) -> None:
+        self._dir = schemas_dir
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._validators:
+            path = self._dir / f"{name}.v{SCHEMA_VERSION}.json"
+            try:
+                schema = orjson.loads(path.read_bytes())
+            except (OSError, orjson.JSONDecodeError) as exc:
+                raise SchemaError(f"cannot load schema {path}: {exc}") from exc
+            self._validators[name] = Draft202012Validator(schema, format_checker=FormatChecker())
+        return self._validators[name]
+
+    def first_error(self, name: str, value: object) -> str | None:
+        error = next(iter(self.validator(name).iter_errors(value)), None)
+        return None if error is None else _describe(error)
+
+
+@cache
+def registry_for(schemas_dir: Path) -> SchemaRegistry:
+    return SchemaRegistry(schemas_dir)
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    return f"{where}: {error.message[:300]}"
+
+
+def headers_for(schema: str) -> list[tuple[str, bytes]]:
+    """Every message names its schema and version, so consumers can route by version."""
+    return [
+        ("schema", schema.encode()),
+        ("schema-version", str(SCHEMA_VERSION).encode()),
+        ("pipeline-version", PIPELINE_VERSION.encode()),
+        ("content-type", b"application/json"),
+    ]
+
+
+# --------------------------------------------------------------------------- raw input
+
+
+def decode_raw(payload: bytes, registry: SchemaRegistry, *, max_body_bytes: int) -> RawArticle:
+    """Bytes from ``articles.raw`` to a RawArticle, or :class:`RejectedInput` with a reason."""
+    if len(payload) > max_body_bytes + 64 * 1024:
+        raise RejectedInput(Reason.TOO_LARGE, f"message of {len(payload)} bytes")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedInput(Reason.INVALID_UTF8, f"byte {exc.start}: {exc.reason}") from exc
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise RejectedInput(Reason.INVALID_JSON, str(exc)[:300]) from exc
+    error = registry.first_error("raw_article", document)
+    if error is not None:
+        raise RejectedInput(Reason.SCHEMA_VIOLATION, error)
+    if len(document["body"].encode("utf-8", "surrogatepass")) > max_body_bytes:
+        raise RejectedInput(Reason.TOO_LARGE, f"body over {max_body_bytes} bytes")
+    return raw_from_mapping(document)
+
+
+def raw_from_mapping(document: Mapping[str, Any]) -> RawArticle:
+    """Build a RawArticle from an already validated mapping."""
+    return RawArticle(
+        source=document["source"],
+        body=document["body"],
+        content_type=document.get("content_type") or "text/plain",
+        url=document.get("url"),
+        title=document.get("title"),
+        published_at=parse_datetime(document.get("published_at")),
+        fetched_at=parse_datetime(document.get("fetched_at")),
+        language=document.get("language"),
+        metadata=document.get("metadata") or {},
+    )
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """RFC 3339 to an aware datetime; a missing offset is taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RejectedInput(Reason.SCHEMA_VIOLATION, f"bad datetime {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def encode_raw(raw: RawArticle) -> bytes:
+    """The producer side of ``articles.raw`` (used by ``stream produce``)."""
+    value: dict[str, Any] = {"source": raw.source, "body": raw.body, "content_type": raw.content_type}
+    for name in ("url", "title", "language"):
+        if getattr(raw, name) is not None:
+            value[name] = getattr(raw, name)
+    for name in ("published_at", "fetched_at"):
+        moment = getattr(raw, name)
+        if moment is not None:
+            value[name] = moment.isoformat()
+    if raw.metadata:
+        value["metadata"] = dict(raw.metadata)
+    return orjson.dumps(value)
+
+
+# ------------------------------------------------------------ internal analysed topic
+
+
+def encode_analysed(analysed: AnalysedArticle) -> bytes:
+    """Internal hop between the stages; orjson serialises the dataclasses natively."""
+    return orjson.dumps(analysed)
+
+
+def decode_analysed(payload: bytes) -> AnalysedArticle:
+    data = orjson.loads(payload)
+    art = data["article"]
+    ext = data["extraction"]
+    article = CleanArticle(
+        article_id=art["article_id"], source=art["source"], url=art["url"], title=art["title"],
+        text=art["text"], published_at=parse_datetime(art["published_at"]),
+        language=art["language"], content_hash=art["content_hash"],
+    )
+    extraction = Extraction(
+        entities=tuple(
+            Entity(e["type"], e["name"], e["id"], tuple((m[0], m[1]) for m in e["mentions"]))
+            for e in ext["entities"]
+        ),
+        match_results=tuple(_match_from(m) for m in ext["match_results"]),
+        quotes=tuple(
+            Quote(_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1])) for q in ext["quotes"]
+        ),
+    )
+    fingerprint = Fingerprint(values=tuple(data["fingerprint"]["values"]),
+                              shingles=data["fingerprint"]["shingles"])
+    return AnalysedArticle(article=article, extraction=extraction, fingerprint=fingerprint)
+
+
+def _ref(value: Mapping[str, str] | None) -> Ref | None:
+    return None if value is None else Ref(name=value["name"], id=value["id"])
+
+
+def _match_from(m: Mapping[str, Any]) -> MatchResult:
+    home, away = _ref(m["home"]), _ref(m["away"])
+    assert home is not None and away is not None
+    return MatchResult(
+        home=home, away=away, home_goals=m["home_goals"], away_goals=m["away_goals"],
+        competition=_ref(m["competition"]),
+        date=date.fromisoformat(m["date"]) if m["date"] else None,
+        venue=_ref(m["venue"]), span=(m["span"][0], m["span"][1]),
+    )
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def dead_letter_value(
+    reason: Reason, detail: str, original: bytes, *, key: bytes | None = None,
+    topic: str | None = None, partition: int | None = None, offset: int | None = None,
+) -> dict[str, Any]:
+    truncated = len(original) > DLQ_ORIGINAL_LIMIT
+    kept = original[:DLQ_ORIGINAL_LIMIT] if truncated else original
+    return {
+        "reason": reason.value,
+        "detail": detail[:1000],
+        "source_topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "key_b64": base64.b64encode(key).decode() if key is not None else None,
+        "original_b64": base64.b64encode(kept).decode(),
+        "original_size": len(original),
+        "original_truncated": truncated,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def encode_output(value: Mapping[str, Any], schema: str, registry: SchemaRegistry | None) -> bytes:
+    """Serialise an outgoing record, validating it first when a registry is given."""
+    if registry is not None:
+        error = registry.first_error(schema, value)
+        if error is not None:
+            raise SchemaError(f"outgoing {schema} violates its schema: {error}")
+    return orjson.dumps(value)

@@ -1,0 +1,100 @@
+"""MinHash signatures (one-permutation hashing) and LSH band keys for near-duplicates.
+
+One-permutation hashing hashes each shingle once and keeps the minimum per bucket, so it
+costs O(shingles) instead of O(shingles x permutations); empty buckets (short texts) are
+filled by rotation densification. Deterministic by construction (crc32 word hashes,
+fixed mixing constants), so a replay in another process computes the same signature and
+band keys.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from stream.core.clean.normalize import word_tokens
+from stream.core.models import Fingerprint as Signature
+
+SHINGLE_WORDS = 5
+NUM_PERM = 64
+BANDS = 21
+ROWS = 3
+_BUCKET_SHIFT = np.uint64(64 - 6)  # top 6 bits choose one of 64 buckets
+_VALUE_MASK = np.uint64((1 << 58) - 1)
+_EMPTY = np.uint64((1 << 58))
+#: Position multipliers make a shingle's hash depend on word order.
+_POS = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB,
+                 0xD6E8FEB86659FD93, 0xA0761D6478BD642F], dtype=np.uint64)[:SHINGLE_WORDS]
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_ROTATE = 0x9E3779B97F4A7C15 & ((1 << 58) - 1)
+
+
+def _shingle_hashes(tokens: list[str]) -> npt.NDArray[np.uint64]:
+    words = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64,
+                        count=len(tokens))
+    width = min(SHINGLE_WORDS, len(words))
+    count = len(words) - width + 1
+    with np.errstate(over="ignore"):
+        combined = np.zeros(count, dtype=np.uint64)
+        for offset in range(width):
+            combined += words[offset:offset + count] * _POS[offset]
+        # murmur3 finaliser: spreads the sum over all 64 bits
+        combined ^= combined >> np.uint64(33)
+        combined *= _MIX1
+        combined ^= combined >> np.uint64(33)
+        combined *= _MIX2
+        combined ^= combined >> np.uint64(33)
+    return np.unique(combined)
+
+
+def signature(text: str) -> Signature:
+    tokens = word_tokens(text)
+    if not tokens:
+        return Signature(values=(), shingles=0)
+    hashes = _shingle_hashes(tokens)
+    buckets = (hashes >> _BUCKET_SHIFT).astype(np.intp)
+    values = hashes & _VALUE_MASK
+    sig = np.full(NUM_PERM, _EMPTY, dtype=np.uint64)
+    np.minimum.at(sig, buckets, values)
+    return Signature(values=_densify([int(v) for v in sig]), shingles=len(hashes))
+
+
+def _densify(values: list[int]) -> tuple[int, ...]:
+    """Fill an empty bucket from the next filled one, shifted by the distance travelled."""
+    empty = int(_EMPTY)
+    if empty not in values:
+        return tuple(values)
+    filled = [i for i, v in enumerate(values) if v != empty]
+    out = list(values)
+    for index, value in enumerate(values):
+        if value == empty:
+            source = next((f for f in filled if f > index), filled[0])
+            distance = (source - index) % NUM_PERM
+            out[index] = (values[source] + distance * _ROTATE) & int(_VALUE_MASK)
+    return tuple(out)
+
+
+def band_keys(sig: Signature) -> list[str]:
+    """One key per band; two texts sharing any key are candidates for comparison."""
+    if not sig.values:
+        return []
+    return [f"{band}:{zlib.crc32(repr(sig.values[band * ROWS:(band + 1) * ROWS]).encode()):08x}"
+            for band in range(BANDS)]
+
+
+def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+def containment(jacc: float, size_a: int, size_b: int) -> float:
+    """Share of the smaller text found in the larger, from Jaccard and the two sizes."""
+    if jacc <= 0 or min(size_a, size_b) == 0:
+        return 0.0
+    intersection = jacc * (size_a + size_b) / (1 + jacc)
+    return min(1.0, intersection / min(size_a, size_b))

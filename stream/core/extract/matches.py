@@ -1,0 +1,408 @@
+"""Match results stated in an article: "Real Madrid's 2-1 win at Alavés" -> one record.
+
+A score is only a result when two teams can be named for it; every number pair that
+is not a score (seasons, ages, formations, times, odds, half-time or aggregate
+scores, shoot-outs) is rejected first, by the words around it.
+
+Teams come from the club mentions the entity stage resolved (epithets such as "Los
+Blancos" count when the entity stage mapped them to a club). The subject is the club
+the sentence is about, the object the club a preposition or verb attaches to the
+score ("to X", "by X", "beat X", "at the hands of X"). When the sentence names only
+the object, the subject is the club the paragraph was last about (a sentence opening
+"They ..." may reach back one paragraph); anything less certain is skipped.
+
+Orientation: the winner gets the higher number, decided by the cue nearest the score
+(win/beat/victory vs loss/defeat/beaten); a passive "by X" / "at the hands of X"
+makes X the winner. The bare line "Home 1-2 Away" is taken as written.
+
+Home/away: "at X", "away to X", "trip to X" (X home); "hosted X", "visit of X", "at
+home", "home defeat" (the subject home); "away win", "on the road" (the subject away);
+a venue mention whose home club is one of the two. When the text does not tell, home
+and away are the two clubs in the order the text names them: ``MatchResult`` has no
+"orientation known" flag, so consumers must treat that order as unknown unless the
+sentence says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from stream.core.extract.dates import find_date_near, sentence_at
+from stream.core.extract.types import EntityMention, HomeClubOf
+from stream.core.models import MatchResult
+
+#: "2-1", "2–1", "2 - 1", "won 2 to 1"; never part of "4-3-3", "2023-24", "7-9pm", "2.5-1".
+_SCORE = re.compile(
+    r"(?<![\w.,/:–—-])(\d{1,2})(\s?[-–—]\s?|\s+to\s+)(\d{1,2})"
+    r"(?![\w/:%°–—-]|[.,]\d|\s[-–—]\s?\d)"
+)
+#: The "2 to 1" form only counts right after a result verb ("won 2 to 1").
+_TO_FORM_CUE = re.compile(
+    r"\b(?:won|win|wins|beat|beating|lost|lose|losing|drew|draw|defeated|edged|thrashed)"
+    r"(?:\s+[A-Z][\w'’.-]*){0,4}\s*$"
+)
+_NOT_SCORE_BEFORE = re.compile(
+    r"(?:\b(?:aged?|ages|at|on|dated?|between|from|led|leading|trailing|level|made\s+it|"
+    r"make\s+it|making\s+it|pulled\s+it\s+back\s+to|odds(?:\s+of)?|priced\s+at)"
+    r"|\b(?:aggregate|shoot-?out|penalt(?:y|ies)|odds)\b[\w\s]{0,20})\s*$",
+    re.IGNORECASE,
+)
+_NOT_SCORE_AFTER = re.compile(
+    r"""\s*(?:
+        (?:pm|am|p\.m\.|a\.m\.|o['’]clock|years?|yrs|months?|weeks?|days?|hours?|minutes?|
+           mins?|seconds?|per\s*cent|percent|points?|pts|goals?|games?|matches)\b
+      | %
+      | (?:up|down|lead|deficit|advantage|scoreline\s+at|favou?rites?|shot|outsiders?|
+           agg|aggregate|record|split|majority|vote|formation|system)\b
+      | (?:on|in)\s+(?:aggregate|penalties|pens|spot[\s-]?kicks
+                      |the\s+(?:penalty\s+)?shoot[\s-]?out)\b
+      | (?:at|by)\s+(?:half[\s-]?time|the\s+(?:break|interval)|HT)\b
+      | after\s+(?:\w+\s+)?(?:half|minutes?)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+#: Words that may sit between a preposition and the club it governs ("to Italian side X").
+_DESC = r"(?:(?:the|a|an|their|his|her|its|local|fierce|bitter|struggling|[A-Z][\w'’-]*|" \
+        r"side|outfit|club|team|rivals|champions|leaders|holders|hosts|visitors|giants)\s+)"
+#: A club right after one of these is the object of a result phrase, not its subject.
+_OBJECT_LEAD = re.compile(
+    r"\b(?:to|by|over|against|at|with|(?:hands|defeat|demolition|thrashing|hammering|rout)\s+of|"
+    r"beat|beats|beating|defeated|defeating|edged|"
+    r"edging|thrashed|thrashing|hammered|hammering|routed|stunned|hosted|hosts|hosting|"
+    r"visit|visited|visiting|welcomed|face|faced|facing|vs?\.?|versus)\s+" + _DESC + r"{0,3}$"
+)
+_PASSIVE_WINNER = re.compile(r"\b(?:by|at\s+the\s+hands\s+of)\s+" + _DESC + r"{0,3}$")
+_ACTIVE_WINNER = re.compile(
+    r"\b(?:defeat|demolition|thrashing|hammering|rout|dismantling|destruction|humiliation)"
+    r"\s+of\s+" + _DESC + r"{0,3}$"
+)
+_OBJECT_HOME = re.compile(
+    r"\b(?:at|away\s+(?:to|at)|visit(?:ed|ing)?|trip\s+to|travel(?:l?ed)?\s+to|"
+    r"journey\s+to)\s+" + _DESC + r"{0,3}$"
+)
+_OBJECT_AWAY = re.compile(
+    r"\b(?:hosted|hosts|hosting|welcomed|welcoming|visit\s+of|against\s+visiting|"
+    r"at\s+home\s+(?:to|against))\s+" + _DESC + r"{0,3}$"
+)
+_SUBJECT_HOME = re.compile(
+    r"\b(?:home\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|reverse)|at\s+home|"
+    r"on\s+home\s+soil|in\s+front\s+of\s+their\s+own)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_AWAY = re.compile(
+    r"\b(?:away\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|from\s+home)|"
+    r"on\s+the\s+road|on\s+their\s+travels)\b",
+    re.IGNORECASE,
+)
+_CUE = re.compile(
+    r"""\b(?:
+      (?P<loss>lost|lose|loses|losing|loss|losses|defeats?|fell|went\s+down|succumbed|
+        slumped|crashed|humbled|humiliat\w*|collapse[ds]?|suffered|
+        (?:was|were|been|being|be|get|got)\s+(?:\w+\s+)?
+          (?:beaten|defeated|thrashed|hammered|routed|crushed|stunned|edged|demolished|swept))
+    | (?P<win>won|win|wins|winning|beat|beats|beating|victory|victories|triumph\w*|
+        thrash\w*|demolish\w*|demolition|rout|routed|hammer\w*|crush\w*|edged?|edging|
+        defeated|defeating|stun\w*|dispatch\w*|swept|overcame|saw\s+off)
+    | (?P<draw>draw|draws|drew|drawn|stalemate|held)
+    )\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Where the object search after a score stops: another clause begins.
+_CLAUSE_STOP = re.compile(r"[;:.!?()]|,|\s[–—-]\s|\b(?:and|but|while|whereas|although|when)\b")
+_PRONOUN_SUBJECT = re.compile(
+    r"(?:They|Their|His\s+side|Her\s+side|The\s+(?:side|team|club))\b"
+)
+_MAX_OBJECT_GAP = 80
+#: Same two clubs, same winner ("" for a draw), same goals: the same match.
+_Key = tuple[frozenset[str], str, tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Everything one article's extraction needs, computed once."""
+
+    text: str
+    clubs: Sequence[EntityMention]
+    club_starts: Sequence[int]
+    competitions: Sequence[EntityMention]
+    venues: Sequence[EntityMention]
+    published_at: datetime | None
+    home_club_of: HomeClubOf
+
+
+@dataclass(frozen=True, slots=True)
+class _Teams:
+    subject: EntityMention
+    object: EntityMention
+    bare: bool
+    window: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    result: MatchResult
+    oriented: bool
+
+
+def find_match_results(text: str, mentions: Sequence[EntityMention],
+                       published_at: datetime | None,
+                       home_club_of: HomeClubOf) -> list[MatchResult]:
+    """Every result the text states, once each, in order of first statement.
+
+    Home/away follow the text's order when it does not say (see the module docstring).
+    """
+    clubs = [m for m in mentions if m.type == "club"]
+    ctx = _Context(
+        text=text, clubs=clubs, club_starts=[m.start for m in clubs],
+        competitions=[m for m in mentions if m.type == "competition"],
+        venues=[m for m in mentions if m.type == "venue"],
+        published_at=published_at, home_club_of=home_club_of,
+    )
+    found: dict[_Key, _Found] = {}
+    for score in _SCORE.finditer(text):
+        candidate = _result_for(ctx, score)
+        if candidate is not None:
+            _merge(found, candidate)
+    return [f.result for f in found.values()]
+
+
+def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
+    """The result one score states, or None when it is not a score or lacks two teams."""
+    goals = (int(score.group(1)), int(score.group(3)))
+    sentence = sentence_at(ctx.text, score.start())
+    if not _plausible_score(ctx.text, score, sentence, goals):
+        return None
+    teams = _pick_teams(ctx, sentence, score.start(), score.end())
+    if teams is None:
+        return None
+    subject_won = _subject_won(ctx.text, teams, score.start(), goals)
+    if subject_won is None:
+        return None
+    venue = _nearest(ctx.venues, sentence, score.start())
+    subject_home = _subject_home(ctx, teams, sentence, venue)
+    high, low = max(goals), min(goals)
+    subject_goals, object_goals = (high, low) if subject_won else (low, high)
+    if teams.bare:
+        subject_goals, object_goals = goals
+    if subject_home is None:
+        subject_home = teams.subject.start < teams.object.start
+    home, away = (teams.subject, teams.object) if subject_home else (teams.object, teams.subject)
+    home_goals, away_goals = ((subject_goals, object_goals) if subject_home
+                              else (object_goals, subject_goals))
+    competition = _nearest(ctx.competitions, sentence, score.start())
+    result = MatchResult(
+        home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
+        competition=competition.ref if competition else None,
+        date=find_date_near(ctx.text, score.start(), score.end(), ctx.published_at),
+        venue=venue.ref if venue else None, span=sentence,
+    )
+    return _Found(result, oriented=teams.bare or _orientation_stated(ctx, teams, sentence, venue))
+
+
+def _plausible_score(text: str, score: re.Match[str], sentence: tuple[int, int],
+                     goals: tuple[int, int]) -> bool:
+    """Reject number pairs the surrounding words show are not a full-time score."""
+    if max(goals) > 20 or min(goals) >= 10:
+        return False
+    before_lo = max(sentence[0], score.start() - 40)
+    if "to" in score.group(2) and not _TO_FORM_CUE.search(text, before_lo, score.start()):
+        return False
+    if _NOT_SCORE_BEFORE.search(text, before_lo, score.start()):
+        return False
+    return _NOT_SCORE_AFTER.match(text, score.end(), min(sentence[1], score.end() + 40)) is None
+
+
+def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Teams | None:
+    """Subject and object clubs for the score at ``[s, e)`` (see module docstring)."""
+    lo, hi = sentence
+    i_lo = bisect_left(ctx.club_starts, lo)
+    i_score = bisect_left(ctx.club_starts, s)
+    i_hi = bisect_left(ctx.club_starts, hi)
+    before = [m for m in ctx.clubs[i_lo:i_score] if m.end <= s]
+    after = ctx.clubs[i_score:i_hi]
+    obj = _object_after(ctx.text, after, e)
+    if obj is not None:
+        if before and _only_space(ctx.text, before[-1].end, s) and _only_space(ctx.text, e,
+                                                                              obj.start):
+            return _Teams(before[-1], obj, bare=True, window=(before[-1].start, obj.end))
+        subject = _subject_before(ctx.text, before, obj)
+    elif before:
+        obj = before[-1]
+        subject = _subject_before(ctx.text, before[:-1], obj)
+    else:
+        return None
+    if subject is None and _in_object_position(ctx.text, obj):
+        subject = _subject_from_context(ctx, sentence, obj)
+        window_start = lo
+    else:
+        window_start = subject.end if subject is not None else lo
+    if subject is None or subject.ref.id == obj.ref.id:
+        return None
+    return _Teams(subject, obj, bare=False, window=(window_start, max(obj.start, e)))
+
+
+def _object_after(text: str, after: Sequence[EntityMention], e: int) -> EntityMention | None:
+    """The first club after the score in the same clause, if close enough."""
+    for mention in after:
+        if mention.start - e > _MAX_OBJECT_GAP or _CLAUSE_STOP.search(text, e, mention.start):
+            return None
+        return mention
+    return None
+
+
+def _subject_before(text: str, before: Sequence[EntityMention],
+                    obj: EntityMention) -> EntityMention | None:
+    """The nearest earlier club that is not itself the object of another phrase."""
+    for mention in reversed(before):
+        if mention.ref.id != obj.ref.id and not _in_object_position(text, mention):
+            return mention
+    return None
+
+
+def _subject_from_context(ctx: _Context, sentence: tuple[int, int],
+                          obj: EntityMention) -> EntityMention | None:
+    """The club the paragraph was about before this sentence ("They lost 2-1 to X").
+
+    Looks back through the paragraph; a sentence opening with "They"/"His side" may
+    reach back one more paragraph.
+    """
+    text = ctx.text
+    para_lo = text.rfind("\n", 0, sentence[0]) + 1
+    subject = _last_subject(ctx, para_lo, sentence[0], obj)
+    if subject is None and para_lo > 0 and _PRONOUN_SUBJECT.match(text, sentence[0]):
+        subject = _last_subject(ctx, _paragraph_start(text, para_lo), para_lo, obj)
+    return subject
+
+
+def _paragraph_start(text: str, para_lo: int) -> int:
+    """Start of the paragraph before the one starting at ``para_lo``."""
+    end = para_lo
+    while end > 0 and text[end - 1] == "\n":
+        end -= 1
+    return text.rfind("\n", 0, end) + 1
+
+
+def _last_subject(ctx: _Context, lo: int, hi: int, obj: EntityMention) -> EntityMention | None:
+    i_lo = bisect_left(ctx.club_starts, lo)
+    i_hi = bisect_left(ctx.club_starts, hi)
+    return _subject_before(ctx.text, ctx.clubs[i_lo:i_hi], obj)
+
+
+def _in_object_position(text: str, mention: EntityMention) -> bool:
+    return _OBJECT_LEAD.search(text, max(0, mention.start - 60), mention.start) is not None
+
+
+def _only_space(text: str, start: int, end: int) -> bool:
+    return start <= end and not text[start:end].strip()
+
+
+def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int]) -> bool | None:
+    """True if the subject won, False if the object won, None if the text does not say.
+
+    A draw (or the bare line) needs no cue and reports True: the goals are equal or
+    taken as written.
+    """
+    if goals[0] == goals[1] or teams.bare:
+        return True
+    obj_start = teams.object.start
+    if teams.object.start > s:
+        lead_lo = max(teams.window[0], obj_start - 60)
+        if _PASSIVE_WINNER.search(text, lead_lo, obj_start):
+            return False
+        if _ACTIVE_WINNER.search(text, lead_lo, obj_start):
+            return True
+    cue = _nearest_cue(text, teams.window, s)
+    if cue is None or cue == "draw":
+        return None
+    return cue == "win"
+
+
+def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
+    """Kind of the result word closest to the score within the window."""
+    best: tuple[int, str] | None = None
+    for match in _CUE.finditer(text, window[0], window[1]):
+        kind = match.lastgroup or ""
+        distance = abs(match.start() - s)
+        if best is None or distance < best[0]:
+            best = (distance, kind)
+    return best[1] if best else None
+
+
+def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
+                  venue: EntityMention | None) -> bool | None:
+    """Whether the subject played at home, when the sentence says; else None."""
+    if teams.bare:
+        return True
+    if venue is not None:
+        club = ctx.home_club_of(venue.ref.id)
+        if club is not None and club.id in (teams.subject.ref.id, teams.object.ref.id):
+            return club.id == teams.subject.ref.id
+    text = ctx.text
+    lead_lo = max(sentence[0], teams.object.start - 60)
+    if _OBJECT_AWAY.search(text, lead_lo, teams.object.start):
+        return True
+    if _OBJECT_HOME.search(text, lead_lo, teams.object.start):
+        return False
+    lo, hi = teams.window[0], _clause_end(text, teams, sentence)
+    if _SUBJECT_HOME.search(text, lo, hi):
+        return True
+    if _SUBJECT_AWAY.search(text, lo, hi):
+        return False
+    return None
+
+
+def _clause_end(text: str, teams: _Teams, sentence: tuple[int, int]) -> int:
+    """Where the result's clause ends: "home"/"away" words further on are another story."""
+    start = max(teams.window[1], teams.object.end)
+    stop = _CLAUSE_STOP.search(text, start, sentence[1])
+    return stop.start() if stop is not None else sentence[1]
+
+
+def _orientation_stated(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
+                        venue: EntityMention | None) -> bool:
+    return _subject_home(ctx, teams, sentence, venue) is not None
+
+
+def _nearest(mentions: Sequence[EntityMention], sentence: tuple[int, int],
+             s: int) -> EntityMention | None:
+    """The mention in the sentence closest to the score (ties go to the earlier one)."""
+    best: EntityMention | None = None
+    best_distance = 0
+    for mention in mentions:
+        if mention.start < sentence[0] or mention.end > sentence[1]:
+            continue
+        distance = s - mention.end if mention.end <= s else mention.start - s
+        if best is None or distance < best_distance:
+            best, best_distance = mention, distance
+    return best
+
+
+def _merge(found: dict[_Key, _Found], new: _Found) -> None:
+    """Keep one result per match: same two clubs and same goals.
+
+    A later statement that tells home/away replaces an earlier unoriented one; missing
+    competition, date or venue are filled from later statements.
+    """
+    r = new.result
+    winner = (r.home.id if r.home_goals > r.away_goals
+              else r.away.id if r.away_goals > r.home_goals else "")
+    key = (frozenset((r.home.id, r.away.id)), winner,
+           (max(r.home_goals, r.away_goals), min(r.home_goals, r.away_goals)))
+    old = found.get(key)
+    if old is None:
+        found[key] = new
+        return
+    base, extra = (new, old) if new.oriented and not old.oriented else (old, new)
+    merged = replace(
+        base.result,
+        competition=base.result.competition or extra.result.competition,
+        date=base.result.date or extra.result.date,
+        venue=base.result.venue or extra.result.venue,
+        span=old.result.span,
+    )
+    found[key] = _Found(merged, base.oriented)

@@ -1,0 +1,356 @@
+"""Direct quotes and who said them.
+
+News quotes follow a few conventions, and each rule here names one:
+
+* a quote is text between double quotation marks, straight or curly (and « »);
+  crawled text mixes the two styles, so a straight mark closes whatever is open;
+* a quote running over several paragraphs leaves its paragraphs unclosed and opens
+  each following one again; the pieces are joined with one space;
+* the speaker is named in an attribution tag after the quote ('," Alonso said.',
+  '," said Alonso.', '," he told TNT Sports.') or before it ('Alonso said:',
+  'Alonso admitted the side are "..."', a previous paragraph ending 'X said:');
+* "he"/"she" is the person the text was last about: the most recent person mention
+  in subject position (not after "to", "with", "about" ...), else the last speaker;
+* a quote opening a paragraph (or following another quote) with no tag of its own
+  continues the immediately preceding quote's speaker, when that quote is in the same
+  or the previous paragraph;
+* single-quoted fragments ("there is 'no doubt'") count only when an attribution verb
+  in the same sentence ties them to a speaker.
+
+The speaker must be a person mention; a quote whose speaker cannot be resolved is
+skipped, not guessed. ``Quote.span`` covers the quoted words without the marks (from
+the first word of the first paragraph to the last word of the last one).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stream.core.extract.types import EntityMention
+from stream.core.models import Quote, Ref
+
+_OPENERS = frozenset("\"“„«")
+_CLOSERS = frozenset("\"”»")
+_MARK = re.compile("[\"“”„«»]")
+_SINGLE = re.compile(
+    r"(?<![\w'’])['‘](?=\S)((?:[^'‘’\"“”\n]|['’](?=\w)){1,150}?)(?<=\S)['’](?![\w'’])"
+)
+_VERBS = (
+    r"said|says|say|saying|told|tells|telling|added|adds|adding|insisted|insists|insisting|"
+    r"admitted|admits|admitting|explained|explains|explaining|claimed|claims|claiming|"
+    r"stated|states|stating|stressed|stresses|stressing|warned|warns|warning|revealed|reveals|"
+    r"declared|declares|continued|continues|noted|notes|remarked|remarks|joked|jokes|"
+    r"conceded|concedes|confirmed|confirms|replied|replies|responded|responds|asserted|"
+    r"asserting|argued|argues|acknowledged|acknowledges|commented|comments|wrote|writes|"
+    r"posted|tweeted|recalled|recalls|reflected|reiterated|vowed|vows|urged|lamented|"
+    r"pointed\s+out|went\s+on|according\s+to"
+)
+_VERB = re.compile(rf"\b(?:{_VERBS})\b")
+#: A tag right after a quote: up to five words, then the verb.
+_TAG_AFTER = re.compile(
+    rf"[\s,.!?–—-]*(?P<pre>(?:[^\s.!?;\"“”]+\s+){{0,5}}?)(?P<verb>{_VERBS})\b"
+)
+_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_TERMINATOR = re.compile(r"[.!?][\"”’')]*\s+")
+#: A person right after these is an object, not the one talking.
+_NOT_SUBJECT_LEAD = re.compile(
+    r"\b(?:to|with|about|of|for|by|on|at|from|against|than|like|and|praised|replace|"
+    r"replacing|succeed|over|under|between)\s+$"
+)
+_PRONOUN_OPENING = re.compile(r"(?:He|She|His|Her)\b")
+_SUBJECT_LOOKBACK_PARAGRAPHS = 3
+#: The last resolved speaker and the paragraph index of their quote.
+_Chain = tuple[Ref, int] | None
+
+
+@dataclass(slots=True)
+class _Raw:
+    """One quote as found: its pieces, one per paragraph, and where its marks are."""
+
+    pieces: list[tuple[int, int]]
+    open_at: int
+    close_at: int
+    single: bool = False
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.pieces[0][0], self.pieces[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """The article with what the attribution rules look up."""
+
+    text: str
+    paragraphs: Sequence[tuple[int, int]]
+    para_starts: Sequence[int]
+    people: Sequence[EntityMention]
+    people_starts: Sequence[int]
+    quoted: Sequence[tuple[int, int]]
+
+    def paragraph_of(self, pos: int) -> int:
+        return max(bisect_left(self.para_starts, pos + 1) - 1, 0)
+
+
+def find_quotes(text: str, mentions: Sequence[EntityMention]) -> list[Quote]:
+    """Every attributable direct quote, in text order."""
+    paragraphs = _paragraphs(text)
+    raws = _double_quotes(text, paragraphs)
+    raws = sorted([*raws, *_single_quotes(text, paragraphs, raws)], key=lambda r: r.open_at)
+    people = [m for m in mentions if m.type == "person"
+              and not any(q.open_at < m.start < q.close_at for q in raws)]
+    doc = _Doc(text, paragraphs, [p[0] for p in paragraphs], people,
+               [m.start for m in people], [(r.open_at, r.close_at) for r in raws])
+    quotes: list[Quote] = []
+    previous: tuple[_Raw, Ref | None] | None = None
+    chain: _Chain = None
+    for raw in raws:
+        speaker = _attribute(doc, raw, previous, chain)
+        if not raw.single:
+            previous = (raw, speaker)
+        if speaker is not None:
+            chain = (speaker, doc.paragraph_of(raw.close_at))
+        pieces = _trimmed(text, raw.pieces)
+        if speaker is not None and pieces:
+            words = " ".join(text[s:e] for s, e in pieces)
+            quotes.append(Quote(speaker=speaker, text=words, span=(pieces[0][0], pieces[-1][1])))
+    return quotes
+
+
+def _trimmed(text: str, pieces: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Pieces without surrounding spaces, and without the comma that hands over to the
+    attribution tag ('great," he said' quotes 'great')."""
+    out: list[tuple[int, int]] = []
+    for start, end in pieces:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+            end -= 1
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[_Raw]:
+    """Pair quotation marks paragraph by paragraph, carrying an open quote over a
+    paragraph break only when the next paragraph opens with a mark."""
+    raws: list[_Raw] = []
+    current: _Raw | None = None
+    for index, (lo, hi) in enumerate(paragraphs):
+        for match in _MARK.finditer(text, lo, hi):
+            pos, mark = match.start(), match.group(0)
+            if current is not None and current.pieces[-1][0] == pos + 1:
+                continue  # the mark re-opening a continued paragraph
+            if current is None:
+                if mark in _OPENERS or _looks_opening(text, pos, lo):
+                    current = _Raw([(pos + 1, hi)], pos, hi)
+                continue
+            current.pieces[-1] = (current.pieces[-1][0], pos)
+            current.close_at = pos
+            raws.append(current)
+            current = None
+            if mark not in _CLOSERS or _glued(text, pos, hi):
+                # an opener while open (a dropped closing mark), or one straight mark
+                # doing both jobs in 'form."In the past'
+                current = _Raw([(pos + 1, hi)], pos, hi)
+        if current is not None:
+            current = _carry_over(text, paragraphs, index, current, raws)
+    return raws
+
+
+def _glued(text: str, pos: int, hi: int) -> bool:
+    """A straight mark between sentence punctuation and a capital: close and reopen."""
+    return (text[pos] == '"' and pos + 1 < hi and text[pos - 1] in ".!?"
+            and text[pos + 1].isupper())
+
+
+def _looks_opening(text: str, pos: int, lo: int) -> bool:
+    """A stray closing mark used as an opener: at a word start."""
+    before = text[pos - 1] if pos > lo else " "
+    after = text[pos + 1] if pos + 1 < len(text) else " "
+    return before.isspace() and not after.isspace()
+
+
+def _carry_over(text: str, paragraphs: Sequence[tuple[int, int]], index: int,
+                current: _Raw, raws: list[_Raw]) -> _Raw | None:
+    """Continue an unclosed quote into the next paragraph if that one opens with a mark;
+    otherwise the quote ends with its paragraph."""
+    if index + 1 < len(paragraphs):
+        next_lo, next_hi = paragraphs[index + 1]
+        if text[next_lo] in _OPENERS:
+            current.pieces.append((next_lo + 1, next_hi))
+            current.close_at = next_hi
+            return current
+    raws.append(current)
+    return None
+
+
+def _single_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
+                   doubles: Sequence[_Raw]) -> list[_Raw]:
+    """Single-quoted fragments outside double-quoted text."""
+    found: list[_Raw] = []
+    if "'" not in text and "‘" not in text:
+        return found
+    for lo, hi in paragraphs:
+        for match in _SINGLE.finditer(text, lo, hi):
+            if any(d.open_at <= match.start() <= d.close_at for d in doubles):
+                continue
+            found.append(_Raw([match.span(1)], match.start(), match.end() - 1, single=True))
+    return found
+
+
+def _attribute(doc: _Doc, raw: _Raw, previous: tuple[_Raw, Ref | None] | None,
+               chain: _Chain) -> Ref | None:
+    """The speaker of one quote, by the rules in the module docstring, in that order.
+
+    ``chain`` is the last resolved speaker and the paragraph of their quote: "he"
+    prefers them where the text is still about them.
+    """
+    speaker = _tag_after(doc, raw, chain)
+    if speaker is not None:
+        return speaker
+    lead_lo = _lead_start(doc, raw.open_at)
+    speaker = _tag_before(doc, lead_lo, raw.open_at, chain)
+    if speaker is not None or raw.single:
+        return speaker
+    if doc.text[lead_lo:raw.open_at].strip():
+        return None
+    speaker = _colon_paragraph(doc, raw, chain)
+    if speaker is not None:
+        return speaker
+    return _inherited(doc, raw, previous)
+
+
+def _tag_after(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
+    """'," Alonso said.' / '," said Alonso.' / '," he told TNT Sports.'"""
+    start = raw.close_at + 1
+    if start >= len(doc.text):
+        return None
+    end = _window_end(doc, start)
+    tag = _TAG_AFTER.match(doc.text, start, end)
+    if tag is None:
+        return None
+    pre_lo, verb_lo = tag.start("pre"), tag.start("verb")
+    speaker = _last_person(doc, pre_lo, verb_lo)
+    if speaker is None and tag.group("pre").strip():
+        if _PRONOUN.search(doc.text, pre_lo, verb_lo):
+            return _resolve_pronoun(doc, raw.open_at, chain)
+        return None
+    return speaker or _first_person(doc, tag.end(), end)
+
+
+def _window_end(doc: _Doc, start: int) -> int:
+    """End of the text a trailing tag may use: the sentence, before any next quote."""
+    para_hi = doc.paragraphs[doc.paragraph_of(start)][1]
+    end = min(para_hi, start + 160)
+    mark = _MARK.search(doc.text, start, end)
+    if mark is not None:
+        end = mark.start()
+    stop = re.compile(r"[.!?;]").search(doc.text, start + 1, end)
+    return stop.start() if stop is not None else end
+
+
+def _lead_start(doc: _Doc, open_at: int) -> int:
+    """Start of the sentence that leads into the quote (after any previous quote)."""
+    lo = doc.paragraphs[doc.paragraph_of(open_at)][0]
+    for q_open, q_close in doc.quoted:
+        if q_open < open_at and lo <= q_close <= open_at:
+            lo = q_close + 1
+        elif q_open >= open_at:
+            break
+    for match in _TERMINATOR.finditer(doc.text, lo, open_at):
+        lo = match.end()
+    return lo
+
+
+def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
+    """'Alonso said:' / 'Alonso admitted the side are "..."' / 'according to Alonso, "..."'"""
+    verbs = list(_VERB.finditer(doc.text, lo, hi))
+    if not verbs:
+        return None
+    verb = verbs[-1]
+    speaker = _last_person(doc, lo, verb.start())
+    if speaker is not None:
+        return speaker
+    if _PRONOUN.search(doc.text, lo, verb.start()):
+        return _resolve_pronoun(doc, lo, chain)
+    return _first_person(doc, verb.end(), hi)
+
+
+def _colon_paragraph(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
+    """A quote opening a paragraph after one that ends 'X said (...):'."""
+    index = doc.paragraph_of(raw.open_at)
+    if index == 0 or doc.paragraphs[index][0] != raw.open_at:
+        return None
+    prev_lo, prev_hi = doc.paragraphs[index - 1]
+    if not doc.text[prev_lo:prev_hi].rstrip().endswith(":"):
+        return None
+    return _tag_before(doc, _lead_start(doc, prev_hi), prev_hi, chain)
+
+
+def _inherited(doc: _Doc, raw: _Raw, previous: tuple[_Raw, Ref | None] | None) -> Ref | None:
+    """The previous quote's speaker, when that quote is in this or the previous paragraph."""
+    if previous is None or previous[1] is None:
+        return None
+    here = doc.paragraph_of(raw.open_at)
+    there = doc.paragraph_of(previous[0].close_at)
+    return previous[1] if here - there in (0, 1) else None
+
+
+def _resolve_pronoun(doc: _Doc, pos: int, chain: _Chain) -> Ref | None:
+    """The person "he"/"she" before ``pos`` refers to.
+
+    Paragraph by paragraph backwards: the last speaker if the paragraph names them or
+    holds their quote; else, unless the paragraph opens with a pronoun (it is then
+    still about someone earlier), its latest person in subject position.
+    """
+    index = doc.paragraph_of(pos)
+    hi = pos
+    for back in range(index, max(index - _SUBJECT_LOOKBACK_PARAGRAPHS, -1), -1):
+        lo = doc.paragraphs[back][0]
+        found = _subject_in(doc, back, lo, hi, chain)
+        if found is not None:
+            return found
+        hi = lo
+    return None
+
+
+def _subject_in(doc: _Doc, index: int, lo: int, hi: int, chain: _Chain) -> Ref | None:
+    first = bisect_left(doc.people_starts, lo)
+    last = bisect_left(doc.people_starts, hi)
+    candidates = doc.people[first:last]
+    if chain is not None and (chain[1] == index or any(m.ref == chain[0] for m in candidates)):
+        return chain[0]
+    if _PRONOUN_OPENING.match(doc.text, lo):
+        return None
+    for mention in reversed(candidates):
+        if _NOT_SUBJECT_LEAD.search(doc.text, max(mention.start - 20, 0), mention.start) is None:
+            return mention.ref
+    return None
+
+
+def _last_person(doc: _Doc, lo: int, hi: int) -> Ref | None:
+    i = bisect_left(doc.people_starts, hi) - 1
+    if i >= 0 and doc.people[i].start >= lo and doc.people[i].end <= hi:
+        return doc.people[i].ref
+    return None
+
+
+def _first_person(doc: _Doc, lo: int, hi: int) -> Ref | None:
+    i = bisect_left(doc.people_starts, lo)
+    if i < len(doc.people) and doc.people[i].end <= hi:
+        return doc.people[i].ref
+    return None

@@ -1,0 +1,82 @@
+"""The pipeline as two pure steps, shared verbatim by the worker and batch mode.
+
+``analyse`` (clean + extract) depends only on the article, so it runs on any partition in
+parallel. ``publish`` (dedup + events) needs to see every article, so the worker funnels
+analysed articles through a single-partition topic to it; its memory is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from typing import Any, Protocol, TypeVar
+
+from stream.core import dedup, events
+from stream.core.clean import clean_article
+from stream.core.dedup.minhash import signature
+from stream.core.models import (
+    AnalysedArticle,
+    CleanArticle,
+    Extraction,
+    MatchEvent,
+    OutRecord,
+    QuoteEvent,
+    RawArticle,
+)
+from stream.core.records import (
+    duplicate_value,
+    enriched_value,
+    match_event_value,
+    quote_event_value,
+)
+
+
+class Extractor(Protocol):
+    def extract(self, article: CleanArticle) -> Extraction: ...
+
+
+def analyse(raw: RawArticle, extractor: Extractor) -> AnalysedArticle:
+    """Clean and extract one article; raises ``RejectedInput`` for what cannot be used."""
+    article = clean_article(raw)
+    return AnalysedArticle(article=article, extraction=extractor.extract(article),
+                           fingerprint=signature(article.text))
+
+
+def publish(
+    analysed: AnalysedArticle,
+    dedup_memory: dedup.Memory,
+    event_memory: MutableMapping[str, Any],
+    policy: dedup.NearPolicy = dedup.NearPolicy(),
+) -> list[OutRecord]:
+    """Decide unique or duplicate, fold events, and say what to publish, in order."""
+    article, extraction = analysed.article, analysed.extraction
+    verdict = dedup.decide(article, analysed.fingerprint, dedup_memory, policy)
+    if verdict.is_duplicate:
+        value = duplicate_value(article, extraction.entities, verdict)
+        return [OutRecord("duplicates", article.article_id, value)]
+    match_events = _last_per_id(events.merge_match(m, article.article_id, event_memory)
+                                for m in extraction.match_results)
+    quote_events = _last_per_id(events.merge_quote(q, article.article_id, event_memory)
+                                for q in extraction.quotes)
+    records = [OutRecord("enriched", article.article_id, enriched_value(
+        article, extraction.entities,
+        _unique(e.event_id for e in match_events), _unique(e.event_id for e in quote_events)))]
+    records += [OutRecord("match_results", e.event_id, match_event_value(e)) for e in match_events]
+    records += [OutRecord("quotes", e.event_id, quote_event_value(e)) for e in quote_events]
+    dedup.remember(article, analysed.fingerprint, verdict, dedup_memory)
+    return records
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+E = TypeVar("E", MatchEvent, QuoteEvent)
+
+
+def _last_per_id(folded: Iterable[E]) -> list[E]:
+    """An article telling the same match twice publishes its event once, latest state."""
+    latest: dict[str, E] = {}
+    for event in folded:
+        latest.pop(event.event_id, None)
+        latest[event.event_id] = event
+    return list(latest.values())

@@ -1,0 +1,164 @@
+"""aiokafka clients for the CLI (produce, tail, topics), configured from settings.
+
+Every aiokafka/Kafka error is wrapped in :class:`BrokerError` so the CLI prints one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from stream.errors import BrokerError
+from stream.settings import Settings
+
+MiB = 1024 * 1024
+
+
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.broker_list,
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
+        if settings.ssl_certfile:
+            context.load_cert_chain(str(settings.ssl_certfile),
+                                    str(settings.ssl_keyfile) if settings.ssl_keyfile else None)
+        kwargs["ssl_context"] = context
+    if settings.security_protocol.startswith("SASL"):
+        kwargs["sasl_mechanism"] = settings.sasl_mechanism
+        kwargs["sasl_plain_username"] = settings.sasl_username
+        kwargs["sasl_plain_password"] = (
+            settings.sasl_password.get_secret_value() if settings.sasl_password else None)
+    return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str]
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """Partitions and configs of every topic the service uses; see README "Topics"."""
+    big = str(settings.max_message_bytes)
+    compact = {"cleanup.policy": "compact", "max.message.bytes": big}
+    return [
+        TopicSpec(settings.topic_raw, settings.partitions,
+                  {"cleanup.policy": "delete", "retention.ms": str(settings.raw_retention_ms),
+                   "max.message.bytes": big}),
+        TopicSpec(settings.topic_analysed, 1,
+                  {"cleanup.policy": "delete", "retention.ms": str(7 * 24 * 3600 * 1000),
+                   "max.message.bytes": big}),
+        TopicSpec(settings.topic_enriched, settings.partitions, compact),
+        TopicSpec(settings.topic_duplicates, settings.partitions, compact),
+        TopicSpec(settings.topic_match_results, settings.partitions, compact),
+        TopicSpec(settings.topic_quotes, settings.partitions, compact),
+        TopicSpec(settings.topic_dlq, settings.partitions,
+                  {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000),
+                   "max.message.bytes": big}),
+    ]
+
+
+async def _admin(settings: Settings) -> AIOKafkaAdminClient:
+    admin = AIOKafkaAdminClient(request_timeout_ms=15000, **client_kwargs(settings))
+    try:
+        await admin.start()
+    except KafkaError as exc:
+        await admin.close()
+        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+    return admin
+
+
+async def create_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None
+                        ) -> tuple[list[str], list[str]]:
+    """Create what is missing; return (created, already existing). Idempotent."""
+    specs = list(specs if specs is not None else topic_specs(settings))
+    admin = await _admin(settings)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            try:
+                await admin.create_topics([NewTopic(spec.name, spec.partitions,
+                                                    settings.replication_factor,
+                                                    topic_configs=spec.config)])
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass
+        await _wait_for_metadata(admin, [s.name for s in missing])
+        return created, [s.name for s in specs if s.name in existing]
+    except KafkaError as exc:
+        raise BrokerError(f"creating topics failed: {exc!r}") from exc
+    finally:
+        await admin.close()
+
+
+async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    for _ in range(50):
+        if set(names) <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def list_topics(settings: Settings) -> dict[str, int]:
+    admin = await _admin(settings)
+    try:
+        names = sorted(t for t in await admin.list_topics() if not t.startswith("__"))
+        described = await admin.describe_topics(names) if names else []
+        return {d["topic"]: len(d["partitions"]) for d in described}
+    except KafkaError as exc:
+        raise BrokerError(f"listing topics failed: {exc!r}") from exc
+    finally:
+        await admin.close()
+
+
+async def start_producer(settings: Settings) -> AIOKafkaProducer:
+    producer = AIOKafkaProducer(
+        max_request_size=settings.max_message_bytes, linger_ms=5, acks="all",
+        enable_idempotence=True, **client_kwargs(settings))
+    try:
+        await producer.start()
+    except KafkaError as exc:
+        await producer.stop()
+        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+    return producer
+
+
+async def consume(settings: Settings, topics: list[str], *, from_beginning: bool,
+                  idle_timeout: float | None) -> AsyncIterator[Any]:
+    """Yield records of a topic (no consumer group, nothing committed)."""
+    consumer = AIOKafkaConsumer(
+        *topics, auto_offset_reset="earliest" if from_beginning else "latest",
+        enable_auto_commit=False, group_id=None,
+        fetch_max_bytes=settings.max_message_bytes * 2,
+        max_partition_fetch_bytes=settings.max_message_bytes, **client_kwargs(settings))
+    try:
+        await consumer.start()
+    except KafkaError as exc:
+        await consumer.stop()
+        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=500)
+            if not batch:
+                if idle_timeout is not None:
+                    idle_timeout -= 0.5
+                    if idle_timeout <= 0:
+                        return
+                continue
+            for records in batch.values():
+                for record in records:
+                    yield record
+    finally:
+        await consumer.stop()

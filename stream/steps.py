@@ -1,0 +1,103 @@
+"""The two pipeline steps at the byte level, shared by the Faust agents and batch mode.
+
+Keeping bytes-in/records-out here (and nothing Faust-specific) is what makes
+``stream process`` print exactly what the worker publishes for the same input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from stream.codec import (
+    SCHEMA_OF_OUTPUT,
+    SchemaRegistry,
+    dead_letter_value,
+    decode_analysed,
+    decode_raw,
+    encode_analysed,
+    encode_output,
+    headers_for,
+)
+from stream.core import pipeline
+from stream.core.ids import digest
+from stream.core.models import OutRecord
+from stream.errors import Reason, RejectedInput
+from stream.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Coordinates:
+    """Where a message came from, for dead letters and logs."""
+
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """Result of the first step: the hop to the dedup stage."""
+
+    article_id: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+class Steps:
+    """Holds what the steps need (settings, extractor, schemas); no state of its own."""
+
+    def __init__(self, settings: Settings, extractor: pipeline.Extractor,
+                 registry: SchemaRegistry) -> None:
+        self.settings = settings
+        self.extractor = extractor
+        self.registry = registry
+        self._topic_of = {
+            "enriched": settings.topic_enriched,
+            "duplicates": settings.topic_duplicates,
+            "match_results": settings.topic_match_results,
+            "quotes": settings.topic_quotes,
+            "dlq": settings.topic_dlq,
+        }
+
+    def analyse(self, key: bytes | None, payload: bytes,
+                where: Coordinates = Coordinates()) -> Analysed | OutRecord:
+        """Raw bytes to an analysed article, or a dead letter saying why not."""
+        try:
+            raw = decode_raw(payload, self.registry, max_body_bytes=self.settings.max_body_bytes)
+            analysed = pipeline.analyse(raw, self.extractor)
+        except RejectedInput as rejected:
+            return self.dead_letter(rejected.reason, rejected.detail, payload, key, where)
+        return Analysed(analysed.article.article_id, encode_analysed(analysed))
+
+    def publish(self, payload: bytes, dedup_memory: MutableMapping[str, str],
+                event_memory: MutableMapping[str, Any]) -> list[OutRecord]:
+        return pipeline.publish(decode_analysed(payload), dedup_memory, event_memory)
+
+    def dead_letter(self, reason: Reason, detail: str, payload: bytes, key: bytes | None,
+                    where: Coordinates) -> OutRecord:
+        value = dead_letter_value(reason, detail, payload, key=key, topic=where.topic,
+                                  partition=where.partition, offset=where.offset)
+        record_key = key.decode("utf-8", "replace") if key else "dlq_" + digest((payload.hex(),))
+        return OutRecord("dlq", record_key, value)
+
+    def topic_of(self, record: OutRecord) -> str:
+        return self._topic_of[record.output]
+
+    def encode(self, record: OutRecord) -> Encoded:
+        schema = SCHEMA_OF_OUTPUT[record.output]
+        registry = self.registry if self.settings.validate_output else None
+        return Encoded(
+            topic=self.topic_of(record),
+            key=record.key.encode(),
+            value=encode_output(record.value, schema, registry),
+            headers=headers_for(schema),
+        )

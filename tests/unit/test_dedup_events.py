@@ -1,0 +1,95 @@
+"""Dedup and event folding on plain dicts: the same code the worker runs on Faust tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from stream.core import dedup, events
+from stream.core.ids import article_id, content_hash
+from stream.core.dedup.minhash import signature
+from stream.core.models import CleanArticle, MatchResult, Quote, Ref, Verdict
+
+
+def _article(body: str, url: str, text: str | None = None) -> CleanArticle:
+    return CleanArticle(article_id=article_id("src", url, body), source="src", url=url,
+                        title=None, text=text or body, published_at=None, language="en",
+                        content_hash=content_hash(text or body))
+
+
+def _see(article: CleanArticle, memory: dict[str, str]) -> Verdict:
+    sig = signature(article.text)
+    verdict = dedup.decide(article, sig, memory)
+    dedup.remember(article, sig, verdict, memory)
+    return verdict
+
+
+def test_same_text_under_another_url_is_an_exact_duplicate_of_the_first() -> None:
+    memory: dict[str, str] = {}
+    first, second = _article("story", "u1"), _article("story", "u2")
+    assert not _see(first, memory).is_duplicate
+    again = _see(second, memory)
+    assert again.duplicate_of == first.article_id and again.kind == "exact"
+
+
+def test_the_owner_passing_again_is_itself_not_its_duplicate() -> None:
+    memory: dict[str, str] = {}
+    first = _article("story", "u1")
+    _see(first, memory)
+    replay = _see(first, memory)
+    assert replay.seen_before and not replay.is_duplicate
+
+
+STORY = " ".join(
+    f"Paragraph {i}: the harbour club announced a new training ground plan number {i}, "
+    f"with the council expected to decide on permit {i * 7} before the winter break."
+    for i in range(12))
+OTHER = " ".join(
+    f"Item {i}: a rival side from the valley reported record ticket sales of {i * 311} "
+    f"seats after their cup run took them to round {i}."
+    for i in range(12))
+
+
+def test_a_lightly_edited_copy_is_a_near_duplicate_and_another_story_is_not() -> None:
+    memory: dict[str, str] = {}
+    original = _article(STORY, "u1")
+    _see(original, memory)
+    edited = STORY.replace("announced", "revealed").replace("Paragraph 3:", "")
+    copy = _see(_article(edited, "u2"), memory)
+    assert copy.kind == "near" and copy.duplicate_of == original.article_id
+    assert 0.5 <= copy.similarity < 1.0
+    assert not _see(_article(OTHER, "u3"), memory).is_duplicate
+
+
+def test_a_shortened_copy_is_caught_by_containment() -> None:
+    memory: dict[str, str] = {}
+    original = _article(STORY, "u1")
+    _see(original, memory)
+    half = STORY[: len(STORY) // 2]
+    verdict = _see(_article(half, "u2"), memory)
+    assert verdict.kind == "near" and verdict.duplicate_of == original.article_id
+
+
+ARSENAL, CHELSEA = Ref("Arsenal", "club:arsenal"), Ref("Chelsea", "club:chelsea")
+
+
+def _result(day: date | None) -> MatchResult:
+    return MatchResult(home=ARSENAL, away=CHELSEA, home_goals=2, away_goals=1, competition=None,
+                       date=day, venue=None, span=(0, 10))
+
+
+def test_one_match_reported_twice_is_one_event_with_both_articles() -> None:
+    memory: dict[str, Any] = {}
+    one = events.merge_match(_result(date(2025, 11, 8)), "art_1", memory)
+    two = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory)
+    again = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory)
+    assert one.event_id == two.event_id == again.event_id
+    assert two.article_ids == ("art_1", "art_2") == again.article_ids
+
+
+def test_quotes_fold_typography_into_one_event() -> None:
+    memory: dict[str, Any] = {}
+    speaker = Ref("Ana Duarte", "person:ana-duarte")
+    a = events.merge_quote(Quote(speaker, "It\u2019s a great day", (0, 1)), "art_1", memory)
+    b = events.merge_quote(Quote(speaker, "It's a great day", (0, 1)), "art_2", memory)
+    assert a.event_id == b.event_id and b.article_ids == ("art_1", "art_2")
