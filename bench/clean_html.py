@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stream.core.clean.html import extract_html  # noqa: E402
+from stream.core.clean.html import extract_html
 
 _TOKEN_RE = re.compile(r"\w+")
 

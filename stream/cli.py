@@ -7,6 +7,7 @@ non-zero; tracebacks are for bugs only.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -54,6 +55,10 @@ def main() -> None:
 
     Settings come from STREAM_* environment variables (see the README).
     """
+    # Client libraries log connection failures themselves; the CLI reports them once, in
+    # one line. The worker reconfigures logging fully when it starts.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 @main.command()
@@ -151,6 +156,15 @@ def process(paths: tuple[str, ...], source: str) -> None:
         out.write(orjson.dumps(line) + b"\n")
     out.flush()
 
+
+def _register_ops_commands() -> None:
+    from stream.cli_ops import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_ops_commands()
 
 if __name__ == "__main__":
     main()

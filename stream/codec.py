@@ -137,7 +137,8 @@ def parse_datetime(value: str | None) -> datetime | None:
 
 def encode_raw(raw: RawArticle) -> bytes:
     """The producer side of ``articles.raw`` (used by ``stream produce``)."""
-    value: dict[str, Any] = {"source": raw.source, "body": raw.body, "content_type": raw.content_type}
+    value: dict[str, Any] = {"source": raw.source, "body": raw.body,
+                             "content_type": raw.content_type}
     for name in ("url", "title", "language"):
         if getattr(raw, name) is not None:
             value[name] = getattr(raw, name)
@@ -174,7 +175,8 @@ def decode_analysed(payload: bytes) -> AnalysedArticle:
         ),
         match_results=tuple(_match_from(m) for m in ext["match_results"]),
         quotes=tuple(
-            Quote(_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1])) for q in ext["quotes"]
+            Quote(_req_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1]))
+            for q in ext["quotes"]
         ),
     )
     fingerprint = Fingerprint(values=tuple(data["fingerprint"]["values"]),
@@ -186,11 +188,14 @@ def _ref(value: Mapping[str, str] | None) -> Ref | None:
     return None if value is None else Ref(name=value["name"], id=value["id"])
 
 
+def _req_ref(value: Mapping[str, str]) -> Ref:
+    return Ref(name=value["name"], id=value["id"])
+
+
 def _match_from(m: Mapping[str, Any]) -> MatchResult:
-    home, away = _ref(m["home"]), _ref(m["away"])
-    assert home is not None and away is not None
     return MatchResult(
-        home=home, away=away, home_goals=m["home_goals"], away_goals=m["away_goals"],
+        home=_req_ref(m["home"]), away=_req_ref(m["away"]),
+        home_goals=m["home_goals"], away_goals=m["away_goals"],
         competition=_ref(m["competition"]),
         date=date.fromisoformat(m["date"]) if m["date"] else None,
         venue=_ref(m["venue"]), span=(m["span"][0], m["span"][1]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from faust.worker import Worker
 
@@ -12,10 +13,10 @@ from stream.logs import configure_logging, get_logger
 from stream.settings import Settings
 
 
-class ServiceWorker(Worker):  # type: ignore[misc]
+class ServiceWorker(Worker):
     """Faust's worker, logging through structlog instead of its own formatter."""
 
-    def __init__(self, *args: object, settings: Settings, **kwargs: object) -> None:
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         self._settings = settings
         super().__init__(*args, **kwargs)
 

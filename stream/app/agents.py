@@ -8,9 +8,13 @@ only after the sends are flushed: Faust flushes the producer before committing).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Any
+
 import faust
 
+from stream.app.status import StatusBoard
 from stream.app.tables import Tables
 from stream.app.topics import Topics
 from stream.core.models import OutRecord
@@ -25,14 +29,18 @@ log = get_logger("stream.agents")
 class Sender:
     """Publishes records with their schema headers and counts them."""
 
-    def __init__(self, steps: Steps, topics: Topics, metrics: Metrics) -> None:
+    def __init__(self, steps: Steps, topics: Topics, metrics: Metrics,
+                 board: StatusBoard | None = None) -> None:
         self.steps, self.topics, self.metrics = steps, topics, metrics
+        self.board = board
 
     async def send(self, record: OutRecord, stage: str) -> None:
         encoded = self.steps.encode(record)
         await self.topics.by_name[encoded.topic].send(
             key=encoded.key, value=encoded.value, headers=encoded.headers)
         self.metrics.messages_out.labels(stage, record.output).inc()
+        if self.board is not None:
+            self.board.observe(record)
         if record.output == "dlq":
             self.metrics.dead_letters.labels(record.value["reason"]).inc()
         elif record.output == "duplicates":
@@ -42,9 +50,9 @@ class Sender:
 
 
 def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
-                    metrics: Metrics) -> tuple[faust.types.AgentT, faust.types.AgentT]:  # type: ignore[type-arg]
+                    metrics: Metrics, board: StatusBoard | None = None) -> tuple[faust.types.AgentT, faust.types.AgentT]:  # type: ignore[type-arg]
     """Define the two agents on ``app``; returned so agent tests can drive them."""
-    sender = Sender(steps, topics, metrics)
+    sender = Sender(steps, topics, metrics, board)
 
     @app.agent(topics.raw, name="analyse")
     async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
@@ -55,7 +63,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             started = time.perf_counter()
             try:
                 result = steps.analyse(message.key, message.value, where)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the worker
+            except Exception as exc:
                 log.exception("analyse_failed", topic=where.topic, partition=where.partition,
                               offset=where.offset)
                 result = steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
@@ -79,7 +87,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             started = time.perf_counter()
             try:
                 records = steps.publish(message.value, tables.dedup, tables.events)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.exception("publish_failed", partition=message.partition,
                               offset=message.offset)
                 where = Coordinates(message.topic, message.partition, message.offset)
@@ -93,20 +101,18 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
     return analyse_agent, publish_agent
 
 
-def _observe_latency(metrics: Metrics, headers: object, records: list[OutRecord]) -> None:
+def _observe_latency(metrics: Metrics, headers: Any, records: list[OutRecord]) -> None:
     if not any(r.output in ("enriched", "duplicates") for r in records):
         return
     raw_ts = _header(headers, "raw-timestamp")
     if raw_ts:
-        try:
+        with contextlib.suppress(ValueError):
             metrics.end_to_end_seconds.observe(max(0.0, time.time() - float(raw_ts)))
-        except ValueError:
-            pass
 
 
-def _header(headers: object, name: str) -> str | None:
+def _header(headers: Any, name: str) -> str | None:
     items = headers.items() if isinstance(headers, dict) else (headers or [])
-    for key, value in items:  # type: ignore[union-attr]
+    for key, value in items:
         if key == name:
             return value.decode() if isinstance(value, bytes) else str(value)
     return None

@@ -6,9 +6,10 @@ import ssl
 from dataclasses import dataclass
 
 import faust
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from stream.app.agents import register_agents
+from stream.app.health import register_health
+from stream.app.status import StatusBoard, register_status
 from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
 from stream.codec import registry_for
@@ -70,22 +71,19 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        # Faust's table-browsing, router and debug endpoints would expose state: off.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
         autodiscover=False,
     )
     steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
     topics = declare_topics(app, settings)
     tables = declare_tables(app)
-    register_agents(app, steps, topics, tables, metrics)
-    _register_pages(app, metrics)
+    board = StatusBoard()
+    register_agents(app, steps, topics, tables, metrics, board)
+    register_health(app, metrics)
+    register_status(app, board, metrics)
     return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps)
-
-
-def _register_pages(app: faust.App, metrics: Metrics) -> None:
-    @app.page("/metrics")
-    async def metrics_page(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        body = generate_latest(metrics.registry)
-        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
-
-    @app.page("/healthz")
-    async def liveness(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        return web.json({"status": "ok"})

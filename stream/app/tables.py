@@ -4,14 +4,16 @@ rebuilds them from Kafka instead of forgetting what it has seen."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import faust
+from faust.types import TableT
 
 
 @dataclass(frozen=True)
 class Tables:
-    dedup: faust.Table  # type: ignore[type-arg]
-    events: faust.Table  # type: ignore[type-arg]
+    dedup: TableT[str, str]
+    events: TableT[str, Any]
 
 
 def declare_tables(app: faust.App) -> Tables:

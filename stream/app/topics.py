@@ -26,4 +26,5 @@ def declare_topics(app: faust.App, settings: Settings) -> Topics:
     analysed = _bytes_topic(app, settings.topic_analysed, 1)
     outputs = {name: _bytes_topic(app, name, settings.partitions)
                for name in settings.output_topics}
-    return Topics(raw=raw, analysed=analysed, by_name={**outputs, settings.topic_analysed: analysed})
+    by_name = {**outputs, settings.topic_analysed: analysed}
+    return Topics(raw=raw, analysed=analysed, by_name=by_name)

@@ -21,7 +21,8 @@ def article_id(source: str, url: str | None, body: str) -> str:
     The body is part of the identity so that an edited page is a new article (and then a
     near-duplicate of the old one), while a byte-identical re-send keeps its id.
     """
-    return "art_" + digest((source, url or "", hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()))
+    body_hash = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+    return "art_" + digest((source, url or "", body_hash))
 
 
 def content_hash(normalised_text: str) -> str:

@@ -45,7 +45,7 @@ def publish(
     analysed: AnalysedArticle,
     dedup_memory: dedup.Memory,
     event_memory: MutableMapping[str, Any],
-    policy: dedup.NearPolicy = dedup.NearPolicy(),
+    policy: dedup.NearPolicy = dedup.DEFAULT_POLICY,
 ) -> list[OutRecord]:
     """Decide unique or duplicate, fold events, and say what to publish, in order."""
     article, extraction = analysed.article, analysed.extraction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import urllib.request
 from pathlib import Path
 
 import orjson
@@ -71,6 +72,15 @@ def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(
     assert originals == bad
     assert all(d["source_topic"] == env.topic("raw") for d in out.values("dlq"))
     assert len(out.values("enriched")) == 1
+    metrics = _get(env, "/metrics")
+    assert 'stream_dead_letters_total{reason="invalid_utf8"} 1.0' in metrics
+    assert 'stream_messages_in_total{stage="analyse"} 4.0' in metrics
+    assert '"ready": true' in _get(env, "/readyz").replace('":true', '": true')
+
+
+def _get(env: Env, path: str) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{env.web_port}{path}", timeout=5) as reply:
+        return reply.read().decode()
 
 
 def test_batch_mode_prints_exactly_what_the_worker_publishes(

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from stream.core import dedup, events
-from stream.core.ids import article_id, content_hash
 from stream.core.dedup.minhash import signature
+from stream.core.ids import article_id, content_hash
 from stream.core.models import CleanArticle, MatchResult, Quote, Ref, Verdict
 
 

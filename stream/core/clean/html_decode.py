@@ -58,8 +58,7 @@ _RAW_TEXT_RE = re.compile(
 )
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 _VOID_TAGS = frozenset(
-    "area base br col embed hr img input link meta source track wbr param keygen "
-    "basefont bgsound frame".split()
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen", "basefont", "bgsound", "frame"]
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -116,7 +115,7 @@ def looks_binary(text: str) -> bool:
     if not head:
         return False
     controls = len(_CONTROL_RE.findall(head))
-    return controls > 0.1 * len(head) or "\x00" in head[:512] and "<" not in head
+    return controls > 0.1 * len(head) or ("\x00" in head[:512] and "<" not in head)
 
 
 def bound_html(html: str) -> str:

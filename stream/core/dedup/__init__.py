@@ -17,8 +17,9 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
 
-from stream.core.dedup.minhash import Signature, band_keys, containment, jaccard
+from stream.core.dedup.minhash import band_keys, containment, jaccard
 from stream.core.models import CleanArticle, Verdict
+from stream.core.models import Fingerprint as Signature
 
 Memory = MutableMapping[str, str]
 
@@ -38,8 +39,11 @@ class NearPolicy:
     window_days: int = 30
 
 
+DEFAULT_POLICY = NearPolicy()
+
+
 def decide(article: CleanArticle, sig: Signature, memory: Memory,
-           policy: NearPolicy = NearPolicy()) -> Verdict:
+           policy: NearPolicy = DEFAULT_POLICY) -> Verdict:
     """Read-only decision; call :func:`remember` after publishing the result."""
     if f"a:{article.article_id}" in memory:
         return _SEEN

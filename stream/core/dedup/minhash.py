@@ -24,7 +24,7 @@ BANDS = 21
 ROWS = 3
 _BUCKET_SHIFT = np.uint64(64 - 6)  # top 6 bits choose one of 64 buckets
 _VALUE_MASK = np.uint64((1 << 58) - 1)
-_EMPTY = np.uint64((1 << 58))
+_EMPTY = np.uint64(1 << 58)
 #: Position multipliers make a shingle's hash depend on word order.
 _POS = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB,
                  0xD6E8FEB86659FD93, 0xA0761D6478BD642F], dtype=np.uint64)[:SHINGLE_WORDS]

@@ -18,8 +18,8 @@ from stream.core.extract.entities import (
     person_ref,
     surname_index,
 )
-from stream.core.extract.kb import KnowledgeBase, load_default
 from stream.core.extract.gazetteer import Gazetteer
+from stream.core.extract.kb import KnowledgeBase, load_default
 from stream.core.extract.matches import find_match_results
 from stream.core.extract.quotes import find_quotes
 from stream.core.extract.types import EntityMention

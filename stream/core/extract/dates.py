@@ -31,7 +31,6 @@ sentence" is what ties a date to a score.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -52,23 +51,31 @@ _MONTH = (
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
 _YEAR = r"(?:,?\s+(?:(?:19|20)\d{2})\b)"
 
-_DATE_RE = re.compile(
+#: Cheap scan for where a date expression may start; ``_AT`` then decides. Only plain
+#: literal branches: one character class ("[Tt]his") makes sre try every position.
+_TRIGGER = re.compile(
+    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun|"
+    r"yesterday|Yesterday|last|Last|today|Today|tonight|Tonight|this|This|next|Next|"
+    r"earlier|Earlier|19\d\d-|20\d\d-"
+)
+_AT = re.compile(
     rf"""
-    \b(?P<iso>(?P<iy>(?:19|20)\d{{2}})-(?P<im>[01]\d)-(?P<id>[0-3]\d))\b
-  | (?P<md>(?P<m1>{_MONTH})\s+(?P<d1>{_DAY})(?P<y1>{_YEAR})?)
-  | \b(?P<dm>(?P<d2>{_DAY})\s+(?:of\s+)?(?P<m2>{_MONTH})(?P<y2>{_YEAR})?)
-  | \b(?P<wdx>(?:(?P<wmod>(?i:last|next|this))\s+)?
-        (?P<wd>(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday))
+    (?P<iso>(?P<iy>(?:19|20)\d{{2}})-(?P<im>[01]\d)-(?P<id>[0-3]\d))\b
+  | (?P<md>(?P<m1>{_MONTH})(?:\s+(?P<d1>{_DAY})(?P<y1>{_YEAR})?)?)
+  | (?P<wdx>(?:(?P<wmod>[Ll]ast|[Nn]ext|[Tt]his)\s+)?
+        (?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)
         (?!\s+(?:Times|Mirror|Telegraph|Express|People|Post|World|League|Herald|Sport))
-        (?:\s+(?i:night|evening|afternoon|morning))?(?:['’]s)?)\b
-  | \b(?P<rel>(?i:yesterday(?:\s+(?:morning|afternoon|evening))?|last\s+night
-        |today|tonight
-        |this\s+(?:morning|afternoon|evening)))\b
-  | \b(?P<vague>(?i:last\s+(?:week(?:end)?|month|season|year)|earlier\s+this\s+(?:week|month)
-        |this\s+(?:week(?:end)?|month)))\b
+        (?:\s+(?:night|evening|afternoon|morning))?(?:['’]s)?)\b
+  | (?P<rel>[Yy]esterday(?:\s+(?:morning|afternoon|evening))?|[Ll]ast\s+night
+        |[Tt]oday|[Tt]onight|[Tt]his\s+(?:morning|afternoon|evening))\b
+  | (?P<vague>[Ll]ast\s+(?:week(?:end)?|month|season|year)|[Ee]arlier\s+this\s+(?:week|month)
+        |[Tt]his\s+(?:week(?:end)?|month))\b
     """,
     re.VERBOSE,
 )
+#: "7 December", "the 7th of December": the day sits before the month.
+_DAY_BEFORE = re.compile(rf"(?<![\w.,])(?P<d2>{_DAY})\s+(?:of\s+)?$")
+_YEAR_AFTER = re.compile(_YEAR)
 
 _REL_OFFSETS = {"yesterday": -1, "last": -1, "today": 0, "tonight": 0, "this": 0}
 
@@ -78,7 +85,7 @@ _ABBREVIATIONS = frozenset({
     "sept", "oct", "nov", "dec", "vs", "v", "no", "jr", "sr", "prof", "gen", "mt", "ft", "fc",
     "approx", "h/t",
 })
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])|\n+")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])")
 _WORD_BEFORE_DOT = re.compile(r"([\w/]+)\.$")
 
 
@@ -118,31 +125,53 @@ def find_date_near(text: str, start: int, end: int, published_at: datetime | Non
 def sentence_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans of ``text[lo:hi]``, whitespace-trimmed, in order.
 
-    A paragraph break always ends a sentence; ".", "!" or "?" end one when followed by
-    a capitalised word, unless the word before the dot is an abbreviation or an initial.
+    A line break always ends a sentence; ".", "!" or "?" end one when followed by a
+    capitalised word, unless the word before the dot is an abbreviation or an initial.
     """
     hi = len(text) if hi is None else hi
     spans: list[tuple[int, int]] = []
-    begin = lo
-    for match in _SENTENCE_END.finditer(text, lo, hi):
-        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
-            continue
-        _append_trimmed(text, begin, match.end(), spans)
-        begin = match.end()
-    _append_trimmed(text, begin, hi, spans)
+    para_lo = lo
+    while para_lo < hi:
+        para_hi = text.find("\n", para_lo, hi)
+        para_hi = hi if para_hi < 0 else para_hi
+        begin = para_lo
+        for end in _ends(text, para_lo, para_hi):
+            _append_trimmed(text, begin, end, spans)
+            begin = end
+        _append_trimmed(text, begin, para_hi, spans)
+        para_lo = para_hi + 1
     return spans
 
 
 def sentence_at(text: str, pos: int) -> tuple[int, int]:
-    """The sentence containing ``pos``, searched within its paragraph only."""
-    lo = text.rfind("\n", 0, pos) + 1
-    hi = text.find("\n", pos)
-    hi = len(text) if hi < 0 else hi
-    spans = sentence_spans(text, lo, hi)
-    if not spans:
-        return lo, hi
-    index = max(bisect_right([s for s, _ in spans], pos) - 1, 0)
-    return spans[index]
+    """The (trimmed) sentence containing ``pos``, searched within its paragraph only.
+
+    Scans only from the paragraph start to the end of that sentence: callers ask this
+    once per score or quote, so it must not split the whole text.
+    """
+    para_lo = text.rfind("\n", 0, pos) + 1
+    para_hi = text.find("\n", pos)
+    para_hi = len(text) if para_hi < 0 else para_hi
+    start = para_lo
+    for end in _ends(text, para_lo, para_hi):
+        if end > pos:
+            return _trimmed(text, start, end)
+        start = end
+    return _trimmed(text, start, para_hi)
+
+
+def _ends(text: str, lo: int, hi: int) -> Iterator[int]:
+    """Sentence end offsets within one paragraph."""
+    for match in _SENTENCE_END.finditer(text, lo, hi):
+        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+            continue
+        yield match.end()
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    spans: list[tuple[int, int]] = []
+    _append_trimmed(text, start, end, spans)
+    return spans[0] if spans else (start, end)
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -172,37 +201,68 @@ def _expressions(text: str, lo: int, hi: int,
     """
     today = published_at.date() if published_at is not None else None
     pending: tuple[int, int, date | None] | None = None
-    for match in _DATE_RE.finditer(text, lo, hi):
-        day = _resolve_match(match, today)
+    for start, end, is_weekday, day in _raw_expressions(text, lo, hi, today):
         if pending is not None:
-            p_start, p_end, _ = pending
-            gap = text[p_end:match.start()]
-            if (match.lastgroup in ("md", "dm", "iso") and len(gap) <= 3
-                    and gap.strip(" ,(") == ""):
+            gap = text[pending[1]:start]
+            if not is_weekday and len(gap) <= 3 and gap.strip(" ,(") == "" and day is not None:
+                yield pending[0], end, day
                 pending = None
-                yield p_start, match.end(), day
                 continue
             yield pending
             pending = None
-        if match.group("wd") is not None:
-            pending = (match.start(), match.end(), day)
+        if is_weekday:
+            pending = (start, end, day)
         else:
-            yield match.start(), match.end(), day
+            yield start, end, day
     if pending is not None:
         yield pending
 
 
+def _raw_expressions(text: str, lo: int, hi: int,
+                     today: date | None) -> Iterator[tuple[int, int, bool, date | None]]:
+    """(start, end, is_weekday, day) per expression; a literal trigger scan first keeps
+    this cheap on long text."""
+    consumed = lo
+    for trigger in _TRIGGER.finditer(text, lo, hi):
+        pos = trigger.start()
+        if pos < consumed or (pos > 0 and text[pos - 1].isalnum()):
+            continue
+        match = _AT.match(text, pos, hi)
+        if match is None:
+            continue
+        consumed = match.end()
+        if match.group("md") is not None:
+            found = _month_date(text, lo, hi, match, today)
+            if found is not None:
+                yield found
+            continue
+        yield pos, match.end(), match.group("wd") is not None, _resolve_match(match, today)
+
+
+def _month_date(text: str, lo: int, hi: int, match: re.Match[str],
+                today: date | None) -> tuple[int, int, bool, date | None] | None:
+    """"December 7[, 2025]" from the match, or "7 December[ 2025]" looking back."""
+    month = _MONTHS[match.group("m1")[:3].lower()]
+    start, end = match.start(), match.end()
+    day_text, year_text = match.group("d1"), match.group("y1")
+    if day_text is None:
+        before = _DAY_BEFORE.search(text, max(lo, start - 12), start)
+        if before is None:
+            return None
+        day_text, start = before.group("d2"), before.start()
+        year = _YEAR_AFTER.match(text, end, hi)
+        if year is not None:
+            year_text, end = year.group(0), year.end()
+    day = int(day_text.rstrip("stndrh"))
+    if year_text:
+        return start, end, False, _safe_date(int(year_text.strip(" ,")), month, day)
+    return start, end, False, _latest_not_after(month, day, today)
+
+
 def _resolve_match(match: re.Match[str], today: date | None) -> date | None:
-    """The day one regex match names; dispatch on which alternative matched."""
+    """The day an ISO, weekday or relative match names; dispatch on the alternative."""
     if match.group("iso"):
         return _safe_date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
-    if match.group("md") or match.group("dm"):
-        month = _MONTHS[(match.group("m1") or match.group("m2"))[:3].lower()]
-        day = int(re.sub(r"\D", "", match.group("d1") or match.group("d2")))
-        year_text = match.group("y1") or match.group("y2")
-        if year_text:
-            return _safe_date(int(year_text.strip(" ,")), month, day)
-        return _latest_not_after(month, day, today)
     if today is None:
         return None
     if match.group("wd"):

@@ -17,7 +17,8 @@ from stream.core.models import Entity, EntityType, Ref
 _TOKEN = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’\-]*[a-zß-öø-ÿ]"
 _PARTICLE = r"(?:de|da|das|do|dos|del|della|di|van|von|der|den|ter|le|la|el|al|bin|ben)"
 _NAME_RUN = re.compile(
-    rf"(?<![\w'’])(?:{_TOKEN}|[A-Z]\.)(?:\s+(?:{_PARTICLE}\s+)?(?:{_TOKEN}|O[’']{_TOKEN})){{1,3}}(?![\w])"
+    rf"(?<![\w'’])(?:{_TOKEN}|[A-Z]\.)"
+    rf"(?:\s+(?:{_PARTICLE}\s+)?(?:{_TOKEN}|O[’']{_TOKEN})){{1,3}}(?![\w])"
 )
 _POSSESSIVE = re.compile(r"[’']s$")
 
@@ -57,7 +58,7 @@ def find_person_names(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple
         while tokens and tokens[0][2].lower() in _NOT_NAME_WORDS:
             tokens.pop(0)
         if tokens:
-            last_start, last_end, last = tokens[-1]
+            last_start, _end, last = tokens[-1]
             bare = _POSSESSIVE.sub("", last)
             tokens[-1] = (last_start, last_start + len(bare), bare)
         if len(tokens) < 2 or any(t[2].lower() in _NOT_NAME_WORDS for t in tokens):

@@ -1,0 +1,270 @@
+"""Flatten a parsed page into text blocks with the structure needed to score them.
+
+Why a flat block list: every later decision (which container holds the
+article, which paragraphs are boilerplate) needs the text of each paragraph,
+how much of it is link text, and which ancestors it has.  Computing that in
+one iterative walk keeps the cost linear in the size of the DOM and immune to
+deep nesting (no recursion).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
+
+# Elements that start a new paragraph in the rendered page.
+BLOCK_TAGS = frozenset(
+    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
+    "pre table tbody thead tfoot tr td th caption figure header footer nav aside "
+    "form fieldset hr address center details summary body html menu dialog "
+    "legend hgroup search".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+# Tags whose role is page chrome whatever their class says.
+_CHROME_TAGS = frozenset("nav footer aside menu dialog".split())
+_CHROME_ROLES = frozenset(
+    "navigation banner contentinfo complementary menu menubar search dialog "
+    "alertdialog toolbar tablist".split()
+)
+
+# Class/id words that mark boilerplate.  Long words are matched as
+# substrings (they survive camelCase and BEM joins); short ones must be a
+# whole token, otherwise "ad" would match "header" and "shadow".
+_NEG_SUBSTR_RE = re.compile(
+    "comment|related|share|sharing|social|sociable|newsletter|subscri|signup|"
+    "sign-up|cookie|consent|gdpr|banner|sidebar|widget|footer|navigation|navbar|"
+    "breadcrumb|pagination|pager|popup|modal|overlay|promo|sponsor|advert|"
+    "adsbygoogle|adslot|ad-slot|adunit|ad-unit|ad-container|ad-wrapper|dfp-|"
+    "outbrain|taboola|disqus|recommend|trending|most-popular|mostpopular|"
+    "most-read|mostread|caption|credit|byline|author-info|author-bio|authorbio|"
+    "about-author|author-box|tagline|taglist|tag-list|tags-|-tags|keywords|"
+    "toolbar|masthead|skip-link|skiplink|sr-only|screen-reader|visually-hidden|"
+    "visuallyhidden|offscreen|print-only|login|paywall|registration|"
+    "read-more|readmore|more-stories|morestories|more-articles|also-like|"
+    "next-article|prev-article|previous-article|post-navigation|inline-link|"
+    "timestamp|dateline|publish-date|pubdate|post-meta|entry-meta|article-meta|"
+    "meta-data|metadata|rating|jump-link|lightbox|carousel|slideshow|gallery|"
+    "video-player|player-wrap|embed-wrap|twitter-tweet|instagram-media|"
+    "feedback|survey|donate|membership|rail",
+)
+_NEG_TOKENS = frozenset(
+    "ad ads adv nav menu tags tag meta date time share author hidden hide print "
+    "extra aside foot footnote community contact shop shopping label icon rss "
+    "teaser teasers bio sponsored".split()
+)
+# Strongly content-like containers; they veto a negative match of their own.
+_POS_RE = re.compile(
+    "article-?body|articlebody|article__body|article-?content|article-?text|"
+    "articletext|story-?body|storybody|story-?content|storytext|story-?text|"
+    "entry-?content|entrycontent|post-?content|postcontent|post-?body|postbody|"
+    "post-?entry|post-?text|body-?text|bodytext|main-?content|maincontent|"
+    "content-?body|rich-?text|richtext|article-?main|blog-?post|single-?post|"
+    "td-post-content|field-?body|node-?content|page-?content|text-?content"
+)
+# Inline elements with these classes are dropped outright (photo credits,
+# share labels, screen-reader helpers interleaved with paragraph text).
+_INLINE_DROP_RE = re.compile(
+    "caption|credit|share|social|sr-only|screen-reader|visually-hidden|"
+    "visuallyhidden|hidden|print-only|advert|adsbygoogle|byline|timestamp|"
+    "tooltip|icon"
+)
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+# Walk budget: beyond this many nodes the rest of the page is ignored, which
+# bounds the time spent on pathological documents.
+MAX_NODES = 250_000
+
+NORMAL, NEGATIVE, POSITIVE, SKIP = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class Block:
+    """One rendered paragraph: its text and how it relates to the DOM."""
+
+    text: str
+    link_chars: int
+    owner: int  # index into ``Page.tags`` of the innermost block element
+    tag: str  # tag of the owner element
+
+    @property
+    def link_density(self) -> float:
+        """Share of the text that sits inside links."""
+        return min(1.0, self.link_chars / len(self.text)) if self.text else 0.0
+
+
+@dataclass(slots=True)
+class Page:
+    """Block elements (as parallel lists) and the blocks they own."""
+
+    tags: list[str] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+
+def classify(tag: str, attrs: dict[str, str | None]) -> int:
+    """NORMAL, NEGATIVE (boilerplate), POSITIVE (article body) or SKIP (hidden)."""
+    if "hidden" in attrs:
+        return SKIP
+    style = attrs.get("style")
+    if style and "none" in style or style and "hidden" in style:
+        if _HIDDEN_STYLE_RE.search(style.lower()):
+            return SKIP
+    if attrs.get("aria-hidden") == "true":
+        return SKIP
+    role = attrs.get("role")
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    if attrs.get("itemprop") == "articleBody" or _POS_RE.search(names):
+        return POSITIVE
+    if tag in _CHROME_TAGS or (role and role.lower() in _CHROME_ROLES):
+        return NEGATIVE
+    if names == " ":
+        return NORMAL
+    if _NEG_SUBSTR_RE.search(names):
+        return NEGATIVE
+    if not _NEG_TOKENS.isdisjoint(_TOKEN_SPLIT_RE.split(names)):
+        return NEGATIVE
+    return NORMAL
+
+
+def _inline_mark(tag: str, attrs: dict[str, str | None]) -> int:
+    """SKIP for hidden inline elements or ones whose class names chrome."""
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return SKIP
+    style = attrs.get("style")
+    if style and _HIDDEN_STYLE_RE.search(style.lower()):
+        return SKIP
+    names = attrs.get("class")
+    if names and _INLINE_DROP_RE.search(names.lower()):
+        return SKIP
+    return NORMAL
+
+
+_EXIT_BLOCK, _EXIT_LINK, _EXIT_NONE = 1, 2, 0
+
+
+class _Walker:
+    """Iterative depth-first walk that accumulates inline text into blocks."""
+
+    __slots__ = ("page", "buf", "link_chars", "link_depth", "open_blocks")
+
+    def __init__(self) -> None:
+        self.page = Page()
+        self.buf: list[str] = []
+        self.link_chars = 0
+        self.link_depth = 0
+        self.open_blocks: list[int] = []
+
+    def flush(self) -> None:
+        """Close the current paragraph, owned by the innermost open block."""
+        if not self.buf:
+            return
+        text = " ".join("".join(self.buf).split())
+        links = self.link_chars
+        self.buf = []
+        self.link_chars = 0
+        if text and self.open_blocks:
+            owner = self.open_blocks[-1]
+            self.page.blocks.append(Block(text, links, owner, self.page.tags[owner]))
+
+    def enter_block(self, tag: str, mark: int) -> None:
+        """Start a block element: previous inline text becomes a paragraph."""
+        self.flush()
+        page = self.page
+        page.parents.append(self.open_blocks[-1] if self.open_blocks else -1)
+        page.tags.append(tag)
+        page.marks.append(mark)
+        self.open_blocks.append(len(page.tags) - 1)
+
+    def exit_block(self) -> None:
+        """End a block element, flushing its trailing inline text."""
+        self.flush()
+        self.open_blocks.pop()
+
+    def text(self, value: str) -> None:
+        """Append a text node (and count it as link text inside ``<a>``)."""
+        self.buf.append(value)
+        if self.link_depth:
+            self.link_chars += len(value.strip())
+
+    def run(self, root: LexborNode) -> Page:
+        """Walk ``root`` in document order without recursion."""
+        stack: list[tuple[LexborNode, int]] = []
+        self.enter_block(root.tag or "body", NORMAL)
+        node = root.child
+        budget = MAX_NODES
+        while node is not None and budget:
+            budget -= 1
+            tag = node.tag or ""
+            descend = False
+            if tag == "-text":
+                value = node.text_content
+                if value:
+                    self.text(value)
+            elif tag[:1] != "-":
+                descend = self._enter(node, tag, stack)
+            if descend:
+                child = node.child
+                if child is not None:
+                    node = child
+                    continue
+                self._exit(stack.pop()[1])
+            node = self._next(node, stack, root)
+        while stack:
+            self._exit(stack.pop()[1])
+        self.exit_block()
+        return self.page
+
+    def _enter(
+        self, node: LexborNode, tag: str, stack: list[tuple[LexborNode, int]]
+    ) -> bool:
+        """Open an element; False if its subtree is to be skipped."""
+        if tag == "br":
+            self.flush()
+            return False
+        attrs = node.attributes
+        if tag in BLOCK_TAGS:
+            mark = classify(tag, attrs)
+            if mark == SKIP:
+                return False
+            self.enter_block(tag, mark)
+            stack.append((node, _EXIT_BLOCK))
+            return True
+        if attrs and _inline_mark(tag, attrs) == SKIP:
+            return False
+        if tag == "a":
+            self.link_depth += 1
+            stack.append((node, _EXIT_LINK))
+        else:
+            stack.append((node, _EXIT_NONE))
+        return True
+
+    def _exit(self, action: int) -> None:
+        """Undo what ``_enter`` did for an element being left."""
+        if action == _EXIT_BLOCK:
+            self.exit_block()
+        elif action == _EXIT_LINK:
+            self.link_depth -= 1
+
+    def _next(
+        self,
+        node: LexborNode,
+        stack: list[tuple[LexborNode, int]],
+        root: LexborNode,
+    ) -> LexborNode | None:
+        """Next node in document order, closing finished ancestors."""
+        nxt = node.next
+        while nxt is None and stack:
+            parent, action = stack.pop()
+            self._exit(action)
+            nxt = parent.next
+        return nxt
+
+
+def walk(root: LexborNode) -> Page:
+    """Flatten ``root`` (normally ``<body>``) into a :class:`Page`."""
+    return _Walker().run(root)

@@ -1,0 +1,197 @@
+"""Choose the article container and keep its body paragraphs.
+
+Why this approach: the article body is the DOM subtree that holds the most
+"prose" (long, comma-rich, link-poor paragraphs) and the least chrome.
+Scoring every block and summing the scores up the ancestor chain finds that
+subtree in one linear pass; boilerplate inside it (share bars, related
+lists, captions) is then removed with class/tag semantics, link density and
+a few phrase patterns.  JSON-LD ``articleBody``, when the publisher provides
+it and it matches the page, is used as an extra vote for which blocks are
+article text -- it is the publisher's own statement of the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from stream.core.clean.html_blocks import (
+    HEADING_TAGS,
+    NEGATIVE,
+    POSITIVE,
+    Block,
+    Page,
+)
+
+_WORD_RE = re.compile(r"\w+")
+
+# Short lines that are page furniture even inside the article container.
+_BOILERPLATE_RE = re.compile(
+    r"^(?:advertisements?|ad|sponsored(?: content)?|story continues below|"
+    r"continue reading|read more|read next|see also|more:|related:|"
+    r"related (?:articles?|stories|content|coverage|posts?)|"
+    r"you (?:may|might) (?:also )?like|recommended|trending|most (?:read|popular)|"
+    r"share (?:this|on)|share|tweet|email|print|comments?|leave a (?:comment|reply)|"
+    r"(?:sign up|subscribe|register)\b|follow us|click here|"
+    r"(?:photo|image|picture|video|credit|source)s? ?:|"
+    r"\(?(?:photo|image|picture)s?(?: credit)? by\b|getty images|"
+    r"copyright|all rights reserved|©|\(c\) \d{4}|"
+    r"(?:previous|next) (?:article|post|story)|back to top|skip to|"
+    r"this (?:article|story) (?:was|is|has been) (?:originally )?"
+    r"(?:published|updated)|updated:?|published:?|posted:?|last (?:updated|modified)"
+    r")",
+    re.IGNORECASE,
+)
+_BYLINE_RE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|przez)\s+[\w.'’\- ]{2,60}$|"
+    r"^(?:posted|published|updated)\b",
+    re.IGNORECASE,
+)
+
+
+def prose_weight(block: Block) -> float:
+    """How much a block looks like article prose (negative for chrome)."""
+    n = len(block.text)
+    links = block.link_chars
+    if block.tag in HEADING_TAGS:
+        return 0.0
+    if links * 2 > n:
+        return -0.5 * n
+    if n < 25:
+        return -2.0
+    return float(n - links)
+
+
+def _ancestors(page: Page, index: int) -> list[int]:
+    """``index`` and all its ancestors, innermost first."""
+    out: list[int] = []
+    parents = page.parents
+    while index >= 0 and len(out) < 512:
+        out.append(index)
+        index = parents[index]
+    return out
+
+
+def _sum_up(page: Page, weights: Sequence[float], chains: list[list[int]]) -> list[float]:
+    """Sum block weights into every ancestor element."""
+    totals = [0.0] * len(page.tags)
+    for weight, chain in zip(weights, chains):
+        if weight:
+            for element in chain:
+                totals[element] += weight
+    return totals
+
+
+def _effective_marks(page: Page, positive: list[float]) -> list[int]:
+    """Negative marks, minus those on elements holding most of the prose.
+
+    Why: class-name heuristics misfire (``class="post has-comments"``); an
+    element that contains the majority of the page's prose is the article
+    whatever its class says.
+    """
+    marks = list(page.marks)
+    total = positive[0] if positive else 0.0
+    for i, mark in enumerate(marks):
+        if mark == NEGATIVE and positive[i] > 0.5 * total:
+            marks[i] = 0
+    return marks
+
+
+def _under_negative(chain: list[int], marks: list[int], stop: int) -> bool:
+    """True if an element between the block and ``stop`` is boilerplate."""
+    for element in chain:
+        if element == stop:
+            return False
+        if marks[element] == NEGATIVE:
+            return True
+    return False
+
+
+def select_blocks(page: Page, reference: set[tuple[str, ...]] | None) -> list[Block]:
+    """Blocks of the best container, filtered, in document order."""
+    blocks = page.blocks
+    if not blocks:
+        return []
+    chains = [_ancestors(page, b.owner) for b in blocks]
+    weights = [prose_weight(b) for b in blocks]
+    if reference:
+        weights = [_vote(b, w, reference) for b, w in zip(blocks, weights)]
+    positive = _sum_up(page, [max(w, 0.0) for w in weights], chains)
+    marks = _effective_marks(page, positive)
+    root = len(page.tags)  # sentinel: no element, so marks apply everywhere
+    scoring = [
+        min(w, 0.0) if _under_negative(c, marks, root) else w
+        for w, c in zip(weights, chains)
+    ]
+    totals = _sum_up(page, scoring, chains)
+    container = _best_container(page, totals, marks)
+    kept = [
+        b
+        for b, c in zip(blocks, chains)
+        if container in c and not _under_negative(c, marks, container)
+    ]
+    return _trim(_filter(kept, reference))
+
+
+def _best_container(page: Page, totals: list[float], marks: list[int]) -> int:
+    """Element with the highest summed score (positive marks get a bonus)."""
+    best, best_score = 0, float("-inf")
+    for i, score in enumerate(totals):
+        if marks[i] == POSITIVE and score > 0:
+            score *= 1.15
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def shingle_set(text: str) -> set[tuple[str, ...]]:
+    """Set of lower-case 3-word shingles, for matching text against text."""
+    words = _WORD_RE.findall(text.lower())
+    if len(words) < 3:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _coverage(block: Block, reference: set[tuple[str, ...]]) -> float:
+    """Share of the block's shingles that occur in the reference body."""
+    own = shingle_set(block.text)
+    if not own:
+        return 0.0
+    return len(own & reference) / len(own)
+
+
+def _vote(block: Block, weight: float, reference: set[tuple[str, ...]]) -> float:
+    """Adjust a block's weight by whether JSON-LD ``articleBody`` contains it."""
+    if len(block.text) < 25:
+        return weight
+    covered = _coverage(block, reference)
+    if covered >= 0.6:
+        return max(weight, float(len(block.text)))
+    if covered <= 0.1:
+        return min(weight, 0.0) - 0.25 * len(block.text)
+    return weight
+
+
+def _filter(blocks: list[Block], reference: set[tuple[str, ...]] | None) -> list[Block]:
+    """Drop link lists, titles, captions and stock boilerplate lines."""
+    out: list[Block] = []
+    for block in blocks:
+        n = len(block.text)
+        if block.tag == "h1":
+            continue
+        if block.link_chars * 2 > n and n < 300:
+            continue
+        if n < 120 and _BOILERPLATE_RE.match(block.text):
+            continue
+        if n < 80 and _BYLINE_RE.match(block.text):
+            continue
+        out.append(block)
+    return out
+
+
+def _trim(blocks: list[Block]) -> list[Block]:
+    """Remove headings and fragments dangling at the end of the article."""
+    end = len(blocks)
+    while end and (blocks[end - 1].tag in HEADING_TAGS or len(blocks[end - 1].text) < 20):
+        end -= 1
+    return blocks[:end]
