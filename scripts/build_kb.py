@@ -687,7 +687,7 @@ ID_OVERRIDES: dict[str, str] = {
     "Galatasaray İstanbul": "galatasaray",
     "Fenerbahçe İstanbul": "fenerbahce",
     "Beşiktaş İstanbul": "besiktas",
-    "Inter Milano": "internazionale",
+    "FC Internazionale Milano": "internazionale",
     "AC Milan": "ac-milan",
     "Ajax Amsterdam": "ajax",
     "PSV Eindhoven": "psv",

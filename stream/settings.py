@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     validate_output: bool = Field(True, description="validate outgoing records against schemas/")
 
     # --- worker -----------------------------------------------------------------------
+    session_timeout_seconds: float = Field(
+        30.0, ge=6.0, le=300.0,
+        description="a worker silent this long is dropped from the group and its partitions "
+                    "move to the others")
     data_dir: Path = REPO_ROOT / "var" / "faust"
     store: Literal["memory", "rocksdb"] = "rocksdb"
     web_host: str = "127.0.0.1"

@@ -21,6 +21,7 @@ from stream.codec import (
     headers_for,
 )
 from stream.core import pipeline
+from stream.core.dedup import NearPolicy
 from stream.core.ids import digest
 from stream.core.models import OutRecord
 from stream.errors import Reason, RejectedInput
@@ -48,7 +49,7 @@ class Analysed:
 class Encoded:
     topic: str
     key: bytes
-    value: bytes
+    value: bytes | None
     headers: list[tuple[str, bytes]]
 
 
@@ -60,6 +61,7 @@ class Steps:
         self.settings = settings
         self.extractor = extractor
         self.registry = registry
+        self.policy = NearPolicy(window_days=settings.dedup_window_days)
         self._topic_of = {
             "enriched": settings.topic_enriched,
             "duplicates": settings.topic_duplicates,
@@ -80,7 +82,8 @@ class Steps:
 
     def publish(self, payload: bytes, dedup_memory: MutableMapping[str, str],
                 event_memory: MutableMapping[str, Any]) -> list[OutRecord]:
-        return pipeline.publish(decode_analysed(payload), dedup_memory, event_memory)
+        return pipeline.publish(decode_analysed(payload), dedup_memory, event_memory,
+                                self.policy)
 
     def dead_letter(self, reason: Reason, detail: str, payload: bytes, key: bytes | None,
                     where: Coordinates) -> OutRecord:
@@ -95,9 +98,6 @@ class Steps:
     def encode(self, record: OutRecord) -> Encoded:
         schema = SCHEMA_OF_OUTPUT[record.output]
         registry = self.registry if self.settings.validate_output else None
-        return Encoded(
-            topic=self.topic_of(record),
-            key=record.key.encode(),
-            value=encode_output(record.value, schema, registry),
-            headers=headers_for(schema),
-        )
+        value = None if record.value is None else encode_output(record.value, schema, registry)
+        return Encoded(topic=self.topic_of(record), key=record.key.encode(), value=value,
+                       headers=headers_for(schema))

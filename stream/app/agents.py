@@ -42,9 +42,9 @@ class Sender:
         if self.board is not None:
             self.board.observe(record)
         if record.output == "dlq":
-            self.metrics.dead_letters.labels(record.value["reason"]).inc()
+            self.metrics.dead_letters.labels(_field(record, "reason")).inc()
         elif record.output == "duplicates":
-            self.metrics.duplicates.labels(record.value["kind"]).inc()
+            self.metrics.duplicates.labels(_field(record, "kind")).inc()
         elif record.output in ("match_results", "quotes"):
             self.metrics.events.labels(record.output).inc()
 
@@ -76,7 +76,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
                     headers=[("raw-timestamp", repr(message.timestamp).encode())])
                 metrics.messages_out.labels("analyse", "analysed").inc()
             else:
-                metrics.dropped.labels("analyse", result.value["reason"]).inc()
+                metrics.dropped.labels("analyse", _field(result, "reason")).inc()
                 await sender.send(result, "analyse")
 
     @app.agent(topics.analysed, name="publish")
@@ -99,6 +99,10 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             _observe_latency(metrics, message.headers, records)
 
     return analyse_agent, publish_agent
+
+
+def _field(record: OutRecord, name: str) -> str:
+    return str(record.value.get(name, "unknown")) if record.value else "unknown"
 
 
 def _observe_latency(metrics: Metrics, headers: Any, records: list[OutRecord]) -> None:

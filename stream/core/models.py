@@ -151,4 +151,5 @@ class OutRecord:
 
     output: OutputName
     key: str
-    value: Mapping[str, Any]
+    #: None is a tombstone: on a compacted topic it deletes the key.
+    value: Mapping[str, Any] | None

@@ -53,16 +53,21 @@ def publish(
     if verdict.is_duplicate:
         value = duplicate_value(article, extraction.entities, verdict)
         return [OutRecord("duplicates", article.article_id, value)]
-    match_events = _last_per_id(events.merge_match(m, article.article_id, event_memory)
-                                for m in extraction.match_results)
+    updates = [events.merge_match(m, article.article_id, event_memory, article.published_at)
+               for m in extraction.match_results]
+    retired = _unique(old for u in updates for old in u.retired)
+    match_events = _last_per_id(u.event for u in updates)
     quote_events = _last_per_id(events.merge_quote(q, article.article_id, event_memory)
                                 for q in extraction.quotes)
     records = [OutRecord("enriched", article.article_id, enriched_value(
         article, extraction.entities,
         _unique(e.event_id for e in match_events), _unique(e.event_id for e in quote_events)))]
+    # A provisional (undated) event folded into a dated one: tombstone on the compacted topic.
+    records += [OutRecord("match_results", old, None) for old in retired
+                if old not in {e.event_id for e in match_events}]
     records += [OutRecord("match_results", e.event_id, match_event_value(e)) for e in match_events]
     records += [OutRecord("quotes", e.event_id, quote_event_value(e)) for e in quote_events]
-    dedup.remember(article, analysed.fingerprint, verdict, dedup_memory)
+    dedup.remember(article, analysed.fingerprint, verdict, dedup_memory, policy)
     return records
 
 

@@ -75,6 +75,7 @@ class Env:
             "STREAM_DATA_DIR": str(self.tmp / "state"),
             "STREAM_WEB_PORT": str(self.web_port),
             "STREAM_LOG_LEVEL": "INFO",
+            "STREAM_SESSION_TIMEOUT_SECONDS": "10",
         }
 
     @property

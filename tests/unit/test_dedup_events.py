@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from stream.core import dedup, events
@@ -80,11 +80,41 @@ def _result(day: date | None) -> MatchResult:
 
 def test_one_match_reported_twice_is_one_event_with_both_articles() -> None:
     memory: dict[str, Any] = {}
-    one = events.merge_match(_result(date(2025, 11, 8)), "art_1", memory)
-    two = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory)
-    again = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory)
+    one = events.merge_match(_result(date(2025, 11, 8)), "art_1", memory).event
+    two = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory).event
+    again = events.merge_match(_result(date(2025, 11, 8)), "art_2", memory).event
     assert one.event_id == two.event_id == again.event_id
     assert two.article_ids == ("art_1", "art_2") == again.article_ids
+
+
+def test_orientation_does_not_split_an_event() -> None:
+    memory: dict[str, Any] = {}
+    one = events.merge_match(_result(date(2025, 11, 8)), "art_1", memory).event
+    flipped = MatchResult(home=CHELSEA, away=ARSENAL, home_goals=1, away_goals=2, competition=None,
+                          date=date(2025, 11, 8), venue=None, span=(0, 1))
+    two = events.merge_match(flipped, "art_2", memory).event
+    assert two.event_id == one.event_id and (two.home, two.home_goals) == (ARSENAL, 2)
+
+
+def test_a_dated_report_absorbs_the_undated_one_of_the_same_week() -> None:
+    memory: dict[str, Any] = {}
+    published = datetime(2025, 11, 9, 18, tzinfo=UTC)
+    undated = events.merge_match(_result(None), "art_1", memory, published)
+    also_undated = events.merge_match(_result(None), "art_2", memory, published)
+    assert also_undated.event.event_id == undated.event.event_id
+    dated = events.merge_match(_result(date(2025, 11, 8)), "art_3", memory, published)
+    assert dated.retired == (undated.event.event_id,)
+    assert dated.event.article_ids == ("art_1", "art_2", "art_3")
+    assert dated.event.date == date(2025, 11, 8)
+    later = events.merge_match(_result(None), "art_4", memory, published)
+    assert later.event.event_id == dated.event.event_id
+
+
+def test_the_same_teams_a_month_apart_are_two_matches() -> None:
+    memory: dict[str, Any] = {}
+    first = events.merge_match(_result(None), "art_1", memory, datetime(2025, 9, 1, tzinfo=UTC))
+    second = events.merge_match(_result(None), "art_2", memory, datetime(2025, 10, 20, tzinfo=UTC))
+    assert first.event.event_id != second.event.event_id
 
 
 def test_quotes_fold_typography_into_one_event() -> None:
@@ -93,3 +123,29 @@ def test_quotes_fold_typography_into_one_event() -> None:
     a = events.merge_quote(Quote(speaker, "It\u2019s a great day", (0, 1)), "art_1", memory)
     b = events.merge_quote(Quote(speaker, "It's a great day", (0, 1)), "art_2", memory)
     assert a.event_id == b.event_id and b.article_ids == ("art_1", "art_2")
+
+
+def _dated(body: str, url: str, day: str) -> CleanArticle:
+    article = _article(body, url)
+    return CleanArticle(**{**{f: getattr(article, f) for f in article.__slots__},  # type: ignore[attr-defined]
+                           "published_at": datetime.fromisoformat(day + "T12:00:00+00:00")})
+
+
+def test_memory_forgets_what_falls_out_of_the_window() -> None:
+    memory: dict[str, str] = {}
+    policy = dedup.NearPolicy(window_days=30)
+    old = _dated(STORY, "u1", "2025-01-01")
+    for article in (old, _dated(OTHER, "u2", "2025-01-20")):
+        sig = signature(article.text)
+        dedup.remember(article, sig, dedup.decide(article, sig, memory, policy), memory, policy)
+    assert f"a:{old.article_id}" in memory
+    newer = _dated("A different story entirely, with nothing in common at all here.", "u3",
+                   "2025-02-15")
+    sig = signature(newer.text)
+    dedup.remember(newer, sig, dedup.decide(newer, sig, memory, policy), memory, policy)
+    assert f"a:{old.article_id}" not in memory and f"h:{old.content_hash}" not in memory
+    assert not any(old.article_id in v for k, v in memory.items() if k.startswith("b:"))
+    assert memory["days:"] == "2025-01-20,2025-02-15"
+    # the same text again, now outside the window, is news again
+    again = _dated(STORY, "u4", "2025-02-16")
+    assert not dedup.decide(again, signature(again.text), memory, policy).is_duplicate

@@ -17,11 +17,16 @@ from selectolax.lexbor import LexborNode
 # Elements that start a new paragraph in the rendered page.
 BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
-    "pre table tbody thead tfoot tr td th caption figure header footer nav aside "
+    "pre table tbody thead tfoot tr caption figure header footer nav aside "
     "form fieldset hr address center details summary body html menu dialog "
     "legend hgroup search".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+# Table cells are joined into one paragraph per row ("1 Kyle Busch 5040"),
+# which is how a reader perceives a data table; paragraphs inside a cell of a
+# layout table still form their own blocks.
+_CELL_TAGS = frozenset({"td", "th"})
 
 # Tags whose role is page chrome whatever their class says.
 _CHROME_TAGS = frozenset("nav footer aside menu dialog".split())
@@ -47,7 +52,7 @@ _NEG_SUBSTR_RE = re.compile(
     "next-article|prev-article|previous-article|post-navigation|inline-link|"
     "timestamp|dateline|publish-date|pubdate|post-meta|entry-meta|article-meta|"
     "meta-data|metadata|rating|jump-link|lightbox|carousel|slideshow|gallery|"
-    "video-player|player-wrap|embed-wrap|twitter-tweet|instagram-media|"
+    "video-player|player-wrap|"
     "feedback|survey|donate|membership|rail",
 )
 _NEG_TOKENS = frozenset(
@@ -64,12 +69,17 @@ _POS_RE = re.compile(
     "content-?body|rich-?text|richtext|article-?main|blog-?post|single-?post|"
     "td-post-content|field-?body|node-?content|page-?content|text-?content"
 )
+# Embedded posts (tweets, Instagram) are quoted material the author put in
+# the article, even when the wrapper's class also says "social".
+_EMBED_RE = re.compile(
+    "tweet|instagram-media|social-?media-?embed|embed-?(?:social|twitter|instagram)"
+)
 # Inline elements with these classes are dropped outright (photo credits,
 # share labels, screen-reader helpers interleaved with paragraph text).
 _INLINE_DROP_RE = re.compile(
     "caption|credit|share|social|sr-only|screen-reader|visually-hidden|"
     "visuallyhidden|hidden|print-only|advert|adsbygoogle|byline|timestamp|"
-    "tooltip|icon"
+    "tooltip|popover|rollover|hovercard|icon"
 )
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
@@ -106,42 +116,75 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
 
 
+# Memo of class/id strings -> mark.  Pages (and sites) repeat the same class
+# strings hundreds of times and the regexes above are the single most
+# expensive part of the walk, so each distinct string is classified once.
+# Bounded so a stream of adversarial pages cannot grow it without limit.
+_NAME_MARKS: dict[str, int] = {}
+_INLINE_MARKS: dict[str, int] = {}
+_MEMO_MAX = 50_000
+
+
+def _names_mark(names: str) -> int:
+    """POSITIVE/NEGATIVE/NORMAL for a lower-cased "class id" string."""
+    mark = _NAME_MARKS.get(names)
+    if mark is None:
+        if _POS_RE.search(names):
+            mark = POSITIVE
+        elif _EMBED_RE.search(names):
+            mark = NORMAL
+        elif _NEG_SUBSTR_RE.search(names) or not _NEG_TOKENS.isdisjoint(
+            _TOKEN_SPLIT_RE.split(names)
+        ):
+            mark = NEGATIVE
+        else:
+            mark = NORMAL
+        if len(_NAME_MARKS) >= _MEMO_MAX:
+            _NAME_MARKS.clear()
+        _NAME_MARKS[names] = mark
+    return mark
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    """``hidden`` attribute, ``aria-hidden`` or an inline display:none style."""
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    return bool(style and _HIDDEN_STYLE_RE.search(style.lower()))
+
+
 def classify(tag: str, attrs: dict[str, str | None]) -> int:
     """NORMAL, NEGATIVE (boilerplate), POSITIVE (article body) or SKIP (hidden)."""
-    if "hidden" in attrs:
+    if not attrs:
+        return NEGATIVE if tag in _CHROME_TAGS else NORMAL
+    if _is_hidden(attrs):
         return SKIP
-    style = attrs.get("style")
-    if style and "none" in style or style and "hidden" in style:
-        if _HIDDEN_STYLE_RE.search(style.lower()):
-            return SKIP
-    if attrs.get("aria-hidden") == "true":
-        return SKIP
-    role = attrs.get("role")
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if attrs.get("itemprop") == "articleBody" or _POS_RE.search(names):
+    if attrs.get("itemprop") == "articleBody":
         return POSITIVE
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    mark = _names_mark(names) if names != " " else NORMAL
+    if mark == POSITIVE:
+        return mark
+    role = attrs.get("role")
     if tag in _CHROME_TAGS or (role and role.lower() in _CHROME_ROLES):
         return NEGATIVE
-    if names == " ":
-        return NORMAL
-    if _NEG_SUBSTR_RE.search(names):
-        return NEGATIVE
-    if not _NEG_TOKENS.isdisjoint(_TOKEN_SPLIT_RE.split(names)):
-        return NEGATIVE
-    return NORMAL
+    return mark
 
 
-def _inline_mark(tag: str, attrs: dict[str, str | None]) -> int:
+def _inline_mark(attrs: dict[str, str | None]) -> int:
     """SKIP for hidden inline elements or ones whose class names chrome."""
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return SKIP
-    style = attrs.get("style")
-    if style and _HIDDEN_STYLE_RE.search(style.lower()):
+    if _is_hidden(attrs):
         return SKIP
     names = attrs.get("class")
-    if names and _INLINE_DROP_RE.search(names.lower()):
-        return SKIP
-    return NORMAL
+    if not names:
+        return NORMAL
+    mark = _INLINE_MARKS.get(names)
+    if mark is None:
+        mark = SKIP if _INLINE_DROP_RE.search(names.lower()) else NORMAL
+        if len(_INLINE_MARKS) >= _MEMO_MAX:
+            _INLINE_MARKS.clear()
+        _INLINE_MARKS[names] = mark
+    return mark
 
 
 _EXIT_BLOCK, _EXIT_LINK, _EXIT_NONE = 1, 2, 0
@@ -234,8 +277,10 @@ class _Walker:
             self.enter_block(tag, mark)
             stack.append((node, _EXIT_BLOCK))
             return True
-        if attrs and _inline_mark(tag, attrs) == SKIP:
+        if attrs and _inline_mark(attrs) == SKIP:
             return False
+        if tag in _CELL_TAGS:
+            self.buf.append(" ")
         if tag == "a":
             self.link_depth += 1
             stack.append((node, _EXIT_LINK))

@@ -234,7 +234,19 @@ def _strip_site_name(title: str, metas: dict[str, str]) -> str:
 
 
 def normalise_date(value: str | None) -> str | None:
-    """ISO-8601 date/datetime from common metadata formats, else ``None``."""
+    """ISO-8601 date/datetime from common metadata formats, else ``None``.
+
+    Placeholder dates (``0001-01-01``, CMS defaults) are rejected: a wrong
+    date is worse than none for downstream recency logic.
+    """
+    iso = _parse_date(value)
+    if iso is None or not 1900 <= int(iso[:4]) <= 2200:
+        return None
+    return iso
+
+
+def _parse_date(value: str | None) -> str | None:
+    """Best-effort ISO rendering of one date string (no plausibility check)."""
     if not value:
         return None
     value = value.strip()

@@ -30,7 +30,7 @@ _BOILERPLATE_RE = re.compile(
     r"^(?:advertisements?|ad|sponsored(?: content)?|story continues below|"
     r"continue reading|read more|read next|see also|more:|related:|"
     r"related (?:articles?|stories|content|coverage|posts?)|"
-    r"you (?:may|might) (?:also )?like|recommended|trending|most (?:read|popular)|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)|recommended|trending|most (?:read|popular)|"
     r"share (?:this|on)|share|tweet|email|print|comments?|leave a (?:comment|reply)|"
     r"(?:sign up|subscribe|register)\b|follow us|click here|"
     r"(?:photo|image|picture|video|credit|source)s? ?:|"
@@ -42,11 +42,38 @@ _BOILERPLATE_RE = re.compile(
     r")",
     re.IGNORECASE,
 )
+# Photo captions and credits that survive as short paragraphs.
+_CAPTION_RE = re.compile(
+    r"©|\((?:photo|image|picture|credit|foto)s?\b|"
+    r"\b(?:photo|image|picture|foto)s?(?: credit)?\s*(?::|by\b|courtesy\b)|"
+    r"\bcourtesy of\b|\bgetty images\b|\b(?:ap|reuters|afp|epa) photo\b",
+    re.IGNORECASE,
+)
+# End matter: promotion and contact lines that close many articles.
+_END_MATTER_RE = re.compile(
+    r"\b(?:subscribe|newsletters?|sign up|signup|"
+    r"follow (?:us|him|her|them|me)\b|(?:can|may) be reached at|"
+    r"contact (?:us|him|her|the author)|all rights reserved|"
+    r"have a (?:news )?tip|click here|download (?:our|the) app)",
+    re.IGNORECASE,
+)
 _BYLINE_RE = re.compile(
     r"^(?:by|von|par|por|di|door|av|przez)\s+[\w.'’\- ]{2,60}$|"
     r"^(?:posted|published|updated)\b",
     re.IGNORECASE,
 )
+
+
+def is_link_list(block: Block) -> bool:
+    """Mostly link text, with too little plain text around it to be prose.
+
+    Why the second condition: a list item that is a linked headline followed
+    by a sentence of its own ("10 things you need to know") is content,
+    while a related-stories item is nothing but its link.
+    """
+    n = len(block.text)
+    links = block.link_chars
+    return links * 5 > 4 * n or (links * 2 > n and n - links < 50)
 
 
 def prose_weight(block: Block) -> float:
@@ -55,10 +82,10 @@ def prose_weight(block: Block) -> float:
     links = block.link_chars
     if block.tag in HEADING_TAGS:
         return 0.0
-    if links * 2 > n:
+    if is_link_list(block):
         return -0.5 * n
     if n < 25:
-        return -2.0
+        return 0.0
     return float(n - links)
 
 
@@ -82,17 +109,25 @@ def _sum_up(page: Page, weights: Sequence[float], chains: list[list[int]]) -> li
     return totals
 
 
-def _effective_marks(page: Page, positive: list[float]) -> list[int]:
-    """Negative marks, minus those on elements holding most of the prose.
+def _effective_marks(
+    page: Page, positive: list[float], chains: list[list[int]], weights: list[float]
+) -> list[int]:
+    """Negative marks, minus those on elements that must be the article.
 
-    Why: class-name heuristics misfire (``class="post has-comments"``); an
-    element that contains the majority of the page's prose is the article
-    whatever its class says.
+    Why: class-name heuristics misfire (``class="post has-comments"``).  If
+    an element holds most of the page's prose while hardly any prose exists
+    outside negatively marked elements, it is the article whatever its class
+    says.
     """
     marks = list(page.marks)
     total = positive[0] if positive else 0.0
+    clean = sum(
+        w
+        for w, c in zip(weights, chains)
+        if w > 0 and not _under_negative(c, marks, len(marks))
+    )
     for i, mark in enumerate(marks):
-        if mark == NEGATIVE and positive[i] > 0.5 * total:
+        if mark == NEGATIVE and positive[i] > 0.5 * total and clean < 0.25 * positive[i]:
             marks[i] = 0
     return marks
 
@@ -108,32 +143,45 @@ def _under_negative(chain: list[int], marks: list[int], stop: int) -> bool:
 
 
 def select_blocks(page: Page, reference: set[tuple[str, ...]] | None) -> list[Block]:
-    """Blocks of the best container, filtered, in document order."""
+    """Blocks of the best container, filtered, in document order.
+
+    With a JSON-LD reference body, a first pass without it measures how much
+    text the page shows; only a reference about as long as that is trusted
+    to vote blocks *out* (short ``articleBody`` values are teasers).
+    """
     blocks = page.blocks
     if not blocks:
         return []
     chains = [_ancestors(page, b.owner) for b in blocks]
     weights = [prose_weight(b) for b in blocks]
+    selected = _select(page, chains, weights)
     if reference:
-        weights = [_vote(b, w, reference) for b, w in zip(blocks, weights)]
+        shown = shingle_set(" ".join(b.text for b in selected))
+        complete = len(reference) >= 0.5 * len(shown)
+        voted = [_vote(b, w, reference, complete) for b, w in zip(blocks, weights)]
+        selected = _select(page, chains, voted)
+    return _trim(_filter(selected))
+
+
+def _select(page: Page, chains: list[list[int]], weights: list[float]) -> list[Block]:
+    """Blocks inside the highest-scoring container and outside chrome."""
     positive = _sum_up(page, [max(w, 0.0) for w in weights], chains)
-    marks = _effective_marks(page, positive)
+    marks = _effective_marks(page, positive, chains, weights)
     root = len(page.tags)  # sentinel: no element, so marks apply everywhere
     scoring = [
         min(w, 0.0) if _under_negative(c, marks, root) else w
         for w, c in zip(weights, chains)
     ]
     totals = _sum_up(page, scoring, chains)
-    container = _best_container(page, totals, marks)
-    kept = [
+    container = _best_container(totals, marks)
+    return [
         b
-        for b, c in zip(blocks, chains)
+        for b, c in zip(page.blocks, chains)
         if container in c and not _under_negative(c, marks, container)
     ]
-    return _trim(_filter(kept, reference))
 
 
-def _best_container(page: Page, totals: list[float], marks: list[int]) -> int:
+def _best_container(totals: list[float], marks: list[int]) -> int:
     """Element with the highest summed score (positive marks get a bonus)."""
     best, best_score = 0, float("-inf")
     for i, score in enumerate(totals):
@@ -160,38 +208,54 @@ def _coverage(block: Block, reference: set[tuple[str, ...]]) -> float:
     return len(own & reference) / len(own)
 
 
-def _vote(block: Block, weight: float, reference: set[tuple[str, ...]]) -> float:
+def _vote(
+    block: Block, weight: float, reference: set[tuple[str, ...]], complete: bool
+) -> float:
     """Adjust a block's weight by whether JSON-LD ``articleBody`` contains it."""
     if len(block.text) < 25:
         return weight
     covered = _coverage(block, reference)
     if covered >= 0.6:
         return max(weight, float(len(block.text)))
-    if covered <= 0.1:
+    if complete and covered <= 0.1:
         return min(weight, 0.0) - 0.25 * len(block.text)
     return weight
 
 
-def _filter(blocks: list[Block], reference: set[tuple[str, ...]] | None) -> list[Block]:
+def _filter(blocks: list[Block]) -> list[Block]:
     """Drop link lists, titles, captions and stock boilerplate lines."""
     out: list[Block] = []
     for block in blocks:
         n = len(block.text)
         if block.tag == "h1":
             continue
-        if block.link_chars * 2 > n and n < 300:
+        if is_link_list(block):
             continue
         if n < 120 and _BOILERPLATE_RE.match(block.text):
             continue
         if n < 80 and _BYLINE_RE.match(block.text):
             continue
+        if n < 150 and _CAPTION_RE.search(block.text):
+            continue
         out.append(block)
     return out
 
 
+def _is_quote(text: str) -> bool:
+    """Paragraph opening with a quotation mark (reported speech is content)."""
+    return text[:1] in "\"“„«‘'"
+
+
 def _trim(blocks: list[Block]) -> list[Block]:
-    """Remove headings and fragments dangling at the end of the article."""
+    """Remove headings, fragments and promo/contact lines ending the article."""
     end = len(blocks)
-    while end and (blocks[end - 1].tag in HEADING_TAGS or len(blocks[end - 1].text) < 20):
-        end -= 1
+    while end:
+        last = blocks[end - 1]
+        n = len(last.text)
+        if last.tag in HEADING_TAGS or n < 20:
+            end -= 1
+        elif n < 300 and not _is_quote(last.text) and _END_MATTER_RE.search(last.text):
+            end -= 1
+        else:
+            break
     return blocks[:end]

@@ -4,11 +4,18 @@ Memory is any ``MutableMapping[str, str]``: a dict in batch mode and tests, a Fa
 (changelogged, recoverable) in the worker. Keys are namespaced:
 
 ``h:<content_hash>`` -> the article id that owns this exact text;
-``a:<article_id>``   -> ``<published day>|<shingle count>|<signature>`` of a unique article;
-``b:<band key>``     -> comma-separated ids of unique articles in that LSH bucket.
+``a:<article_id>``   -> ``<day>|<shingle count>|<signature>|<content hash>`` of a unique article;
+``b:<band key>``     -> comma-separated ids of unique articles in that LSH bucket;
+``d:<day>``          -> ids of the unique articles remembered under that publication day;
+``w:``               -> the watermark: the latest publication day seen;
+``days:``            -> the days still held, oldest first.
 
 The owner's own id is remembered so that a redelivered or replayed article (same id) is
 recognised as itself and re-emitted, never taken for its own duplicate and lost.
+
+Memory is bounded by a window on publication days: when the watermark moves on, days
+older than ``window_days`` before it are forgotten, with every key they own. An article
+already older than the window when it arrives is published but not remembered.
 """
 
 from __future__ import annotations
@@ -61,7 +68,7 @@ def _nearest(article: CleanArticle, sig: Signature, memory: Memory,
         stored = memory.get(f"a:{candidate}")
         if stored is None:
             continue
-        other_day, other_size, other_values = _unpack(stored)
+        other_day, other_size, other_values, _content = _unpack(stored)
         if not _within(day, other_day, policy.window_days):
             continue
         score = _similarity(sig, other_size, other_values, policy)
@@ -97,26 +104,79 @@ def _within(day: date | None, other: date | None, window_days: int) -> bool:
     return day is None or other is None or abs((day - other).days) <= window_days
 
 
-def remember(article: CleanArticle, sig: Signature, verdict: Verdict, memory: Memory) -> None:
-    """Record a unique article: owner of its text, and its signature in the LSH buckets."""
+def remember(article: CleanArticle, sig: Signature, verdict: Verdict, memory: Memory,
+             policy: NearPolicy = DEFAULT_POLICY) -> None:
+    """Record a unique article: owner of its text, its signature in the LSH buckets, its
+    day in the window; then forget the days that fell out of the window."""
     if verdict.is_duplicate or verdict.seen_before:
         return
-    memory[f"a:{article.article_id}"] = _pack(article, sig)
+    watermark = memory.get("w:")
+    day = article.published_at.date().isoformat() if article.published_at else watermark or ""
+    if watermark and day and _days_between(day, watermark) > policy.window_days:
+        return
+    memory[f"a:{article.article_id}"] = _pack(day, sig, article.content_hash)
     memory.setdefault(f"h:{article.content_hash}", article.article_id)
     for key in band_keys(sig):
-        bucket = memory.get(f"b:{key}")
-        ids = bucket.split(",") if bucket else []
-        if article.article_id not in ids:
-            ids = [*ids, article.article_id][-BUCKET_CAPACITY:]
+        _add(memory, f"b:{key}", article.article_id, BUCKET_CAPACITY)
+    _add(memory, f"d:{day}", article.article_id, None)
+    _note_day(memory, day)
+    if day and (not watermark or day > watermark):
+        memory["w:"] = day
+        _expire(memory, day, policy.window_days)
+
+
+def _add(memory: Memory, key: str, article_id: str, capacity: int | None) -> None:
+    held = memory.get(key)
+    ids = held.split(",") if held else []
+    if article_id not in ids:
+        ids.append(article_id)
+        memory[key] = ",".join(ids[-capacity:] if capacity else ids)
+
+
+def _note_day(memory: Memory, day: str) -> None:
+    held = memory.get("days:")
+    days = held.split(",") if held else []
+    if day not in days:
+        memory["days:"] = ",".join(sorted([*days, day]))
+
+
+def _days_between(earlier: str, later: str) -> int:
+    return (date.fromisoformat(later) - date.fromisoformat(earlier)).days
+
+
+def _expire(memory: Memory, watermark: str, window_days: int) -> None:
+    held = memory.get("days:")
+    days = held.split(",") if held else []
+    old = [d for d in days if d and _days_between(d, watermark) > window_days]
+    for day in old:
+        for article_id in (memory.pop(f"d:{day}", "") or "").split(","):
+            if article_id:
+                _forget(memory, article_id)
+    if old:
+        memory["days:"] = ",".join(d for d in days if d not in old)
+
+
+def _forget(memory: Memory, article_id: str) -> None:
+    stored = memory.pop(f"a:{article_id}", None)
+    if stored is None:
+        return
+    _day, size, values, content = _unpack(stored)
+    if memory.get(f"h:{content}") == article_id:
+        del memory[f"h:{content}"]
+    for key in band_keys(Signature(values=values, shingles=size)):
+        held = memory.get(f"b:{key}")
+        ids = [i for i in (held.split(",") if held else []) if i != article_id]
+        if ids:
             memory[f"b:{key}"] = ",".join(ids)
+        else:
+            memory.pop(f"b:{key}", None)
 
 
-def _pack(article: CleanArticle, sig: Signature) -> str:
-    day = article.published_at.date().isoformat() if article.published_at else ""
-    return f"{day}|{sig.shingles}|{','.join(f'{v:x}' for v in sig.values)}"
+def _pack(day: str, sig: Signature, content: str) -> str:
+    return f"{day}|{sig.shingles}|{','.join(f'{v:x}' for v in sig.values)}|{content}"
 
 
-def _unpack(stored: str) -> tuple[date | None, int, tuple[int, ...]]:
-    day, size, values = stored.split("|")
+def _unpack(stored: str) -> tuple[date | None, int, tuple[int, ...], str]:
+    day, size, values, content = stored.split("|")
     return (date.fromisoformat(day) if day else None, int(size),
-            tuple(int(v, 16) for v in values.split(",")) if values else ())
+            tuple(int(v, 16) for v in values.split(",")) if values else (), content)

@@ -108,8 +108,13 @@ def find_date_near(text: str, start: int, end: int, published_at: datetime | Non
     The closest expression after the span wins, then the closest before it: reports
     put the date after the result ("beat them 2-1 on Sunday") far more often than before.
     """
-    lo, hi = sentence_at(text, start)
-    hi = max(hi, end)
+    return find_date_in_sentence(text, sentence_at(text, start), start, end, published_at)
+
+
+def find_date_in_sentence(text: str, sentence: tuple[int, int], start: int, end: int,
+                          published_at: datetime | None) -> date | None:
+    """:func:`find_date_near` for a caller that already knows the sentence span."""
+    lo, hi = sentence[0], max(sentence[1], end)
     after: date | None = None
     before: date | None = None
     for e_start, e_end, day in _expressions(text, lo, hi, published_at):

@@ -130,6 +130,8 @@ def normalise_alias(s: str) -> str:
     ``ø`` -> ``o``), case folding, and every run of punctuation or whitespace collapsed to one
     space, so "Atlético de Madrid", "ATLETICO DE MADRID" and "Atletico-de-Madrid" share a key.
     """
+    if s.isascii():
+        return _NON_WORD.sub(" ", s.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", s)
     chars = [_EXPANSIONS.get(c, c) for c in decomposed if not unicodedata.combining(c)]
     return _NON_WORD.sub(" ", "".join(chars).casefold()).strip()
@@ -283,10 +285,9 @@ def apply_record(existing: KbEntity | None, record: Mapping[str, Any]) -> KbEnti
     dropped = {normalise_alias(a) for a in _str_list(record, "drop_aliases", entity_id)}
     old_aliases = existing.aliases if existing else ()
     old_cased = existing.cased_aliases if existing else frozenset()
-    aliases = tuple(
-        a for a in _dedupe([name, *old_aliases, *added, *cased])
-        if a == name or normalise_alias(a) not in dropped
-    )
+    aliases = _dedupe([name, *old_aliases, *added, *cased])
+    if dropped:
+        aliases = tuple(a for a in aliases if a == name or normalise_alias(a) not in dropped)
     new_defaults = {a for a in (name, *added) if a not in old_aliases and is_cased_by_default(a)}
     cased_set = frozenset(a for a in (old_cased | new_defaults | set(cased)) if a in aliases)
     attrs = _merged_attrs(existing.attrs if existing else _EMPTY_ATTRS, record, entity_id)
@@ -416,8 +417,11 @@ class KnowledgeBase:
         Several results mean the alias is ambiguous; the caller decides (or drops it).
         """
         surface = _clean_alias(alias)
+        key = normalise_alias(alias)
+        if key not in self._alias_index and key.startswith("the "):
+            key, surface = key[4:], surface[4:]  # "the Bernabéu" -> "Bernabéu"
         found: dict[str, KbEntity] = {}
-        for entity_id, exact in self._alias_index.get(normalise_alias(alias), ()):
+        for entity_id, exact in self._alias_index.get(key, ()):
             if exact is not None and exact != surface:
                 continue
             entity = self._entities[entity_id]

@@ -31,26 +31,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from stream.core.extract.dates import find_date_near, sentence_at
+from stream.core.extract.dates import find_date_in_sentence, sentence_at
 from stream.core.extract.types import EntityMention, HomeClubOf
 from stream.core.models import MatchResult
 
 #: "2-1", "2–1", "2 - 1", "won 2 to 1"; never part of "4-3-3", "2023-24", "7-9pm", "2.5-1".
+#: Matched only where a separator scan found a candidate (see ``_score_candidates``).
 _SCORE = re.compile(
-    r"(?<![\w.,/:–—-])(\d{1,2})(\s?[-–—]\s?|\s+to\s+)(\d{1,2})"
-    r"(?![\w/:%°–—-]|[.,]\d|\s[-–—]\s?\d)"
+    r"(\d{1,2})(\s?[-–—]\s?|\s+to\s+)(\d{1,2})(?![\w/:%°–—-]|[.,]\d|\s[-–—]\s?\d)"
 )
+#: Literal-prefixed separator scans: far cheaper than a full-text regex with lookbehind.
+_SEPARATORS = tuple(re.compile(sep + r"(?= ?\d)") for sep in ("-", "–", "—", " to"))
+_NOT_BEFORE_NUMBER = frozenset(".,/:–—-_")
 #: The "2 to 1" form only counts right after a result verb ("won 2 to 1").
 _TO_FORM_CUE = re.compile(
     r"\b(?:won|win|wins|beat|beating|lost|lose|losing|drew|draw|defeated|edged|thrashed)"
     r"(?:\s+[A-Z][\w'’.-]*){0,4}\s*$"
 )
-_NOT_SCORE_BEFORE = re.compile(
-    r"(?:\b(?:aged?|ages|at|on|dated?|between|from|led|leading|trailing|level|made\s+it|"
-    r"make\s+it|making\s+it|pulled\s+it\s+back\s+to|odds(?:\s+of)?|priced\s+at)"
-    r"|\b(?:aggregate|shoot-?out|penalt(?:y|ies)|odds)\b[\w\s]{0,20})\s*$",
-    re.IGNORECASE,
+#: The word right before a number pair that makes it a state, a range, a date or odds.
+_NOT_SCORE_LAST_WORD = frozenset(
+    "age aged ages at on dated date between from led leading trailing level odds of".split()
 )
+#: Two-word leads of an in-game score: "made it 2-1", "pulled it back to 2-1".
+_NOT_SCORE_LAST_TWO = frozenset({"made it", "make it", "makes it", "making it", "back to"})
+#: Words shortly before a number pair that make it an aggregate, shoot-out or price.
+_NOT_SCORE_NEAR = ("aggregate", "shootout", "shoot-out", "penalties", "penalty", "odds",
+                   "priced")
 _NOT_SCORE_AFTER = re.compile(
     r"""\s*(?:
         (?:pm|am|p\.m\.|a\.m\.|o['’]clock|years?|yrs|months?|weeks?|days?|hours?|minutes?|
@@ -66,52 +72,60 @@ _NOT_SCORE_AFTER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-#: Words that may sit between a preposition and the club it governs ("to Italian side X").
-_DESC = r"(?:(?:the|a|an|their|his|her|its|local|fierce|bitter|struggling|[A-Z][\w'’-]*|" \
-        r"side|outfit|club|team|rivals|champions|leaders|holders|hosts|visitors|giants)\s+)"
-#: A club right after one of these is the object of a result phrase, not its subject.
-_OBJECT_LEAD = re.compile(
-    r"\b(?:to|by|over|against|at|with|(?:hands|defeat|demolition|thrashing|hammering|rout)\s+of|"
-    r"beat|beats|beating|defeated|defeating|edged|"
-    r"edging|thrashed|thrashing|hammered|hammering|routed|stunned|hosted|hosts|hosting|"
-    r"visit|visited|visiting|welcomed|face|faced|facing|vs?\.?|versus)\s+" + _DESC + r"{0,3}$"
+#: Words that may sit between a preposition and the club it governs ("to Italian side X");
+#: capitalised words are skipped too.
+_DESCRIPTORS = frozenset(
+    "the a an their his her its local fierce bitter struggling side outfit club team rivals "
+    "champions leaders holders hosts visitors giants".split()
 )
-_PASSIVE_WINNER = re.compile(r"\b(?:by|at\s+the\s+hands\s+of)\s+" + _DESC + r"{0,3}$")
-_ACTIVE_WINNER = re.compile(
-    r"\b(?:defeat|demolition|thrashing|hammering|rout|dismantling|destruction|humiliation)"
-    r"\s+of\s+" + _DESC + r"{0,3}$"
+#: A club right after one of these words is the object of a phrase, not its subject.
+_OBJECT_WORDS = frozenset(
+    "to by over against at with beat beats beating defeated defeating edged edging thrashed "
+    "thrashing hammered hammering routed stunned hosted hosts hosting visit visited visiting "
+    "welcomed welcoming face faced facing v v. vs vs. versus".split()
 )
-_OBJECT_HOME = re.compile(
-    r"\b(?:at|away\s+(?:to|at)|visit(?:ed|ing)?|trip\s+to|travel(?:l?ed)?\s+to|"
-    r"journey\s+to)\s+" + _DESC + r"{0,3}$"
+#: "... of X" where X is the loser: "5-2 demolition of X", "defeat of X".
+_ACTIVE_WINNER_PAIRS = frozenset(
+    f"{noun} of" for noun in
+    "defeat demolition thrashing hammering rout dismantling destruction humiliation".split()
 )
-_OBJECT_AWAY = re.compile(
-    r"\b(?:hosted|hosts|hosting|welcomed|welcoming|visit\s+of|against\s+visiting|"
-    r"at\s+home\s+(?:to|against))\s+" + _DESC + r"{0,3}$"
+_OBJECT_PAIRS = _ACTIVE_WINNER_PAIRS | {"hands of", "visit of"}
+_OBJECT_HOME_WORDS = frozenset({"at", "visit", "visited", "visiting"})
+_OBJECT_HOME_PAIRS = frozenset(
+    {"away to", "away at", "trip to", "travelled to", "traveled to", "travel to", "journey to"}
 )
+_OBJECT_AWAY_WORDS = frozenset({"hosted", "hosts", "hosting", "welcomed", "welcoming"})
+_OBJECT_AWAY_PAIRS = frozenset({"visit of", "against visiting", "home to", "home against"})
+#: Applied to lower-cased windows: literal first words keep sre's fast prefix scan.
 _SUBJECT_HOME = re.compile(
-    r"\b(?:home\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|reverse)|at\s+home|"
-    r"on\s+home\s+soil|in\s+front\s+of\s+their\s+own)\b",
-    re.IGNORECASE,
+    r"(?:home\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|reverse)|at\s+home|"
+    r"on\s+home\s+soil|in\s+front\s+of\s+their\s+own)\b"
 )
 _SUBJECT_AWAY = re.compile(
-    r"\b(?:away\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|from\s+home)|"
-    r"on\s+the\s+road|on\s+their\s+travels)\b",
-    re.IGNORECASE,
+    r"(?:away\s+(?:win|wins|victory|defeat|loss|draw|success|triumph|from\s+home)|"
+    r"on\s+the\s+road|on\s+their\s+travels)\b"
 )
-_CUE = re.compile(
-    r"""\b(?:
-      (?P<loss>lost|lose|loses|losing|loss|losses|defeats?|fell|went\s+down|succumbed|
-        slumped|crashed|humbled|humiliat\w*|collapse[ds]?|suffered|
-        (?:was|were|been|being|be|get|got)\s+(?:\w+\s+)?
-          (?:beaten|defeated|thrashed|hammered|routed|crushed|stunned|edged|demolished|swept))
-    | (?P<win>won|win|wins|winning|beat|beats|beating|victory|victories|triumph\w*|
-        thrash\w*|demolish\w*|demolition|rout|routed|hammer\w*|crush\w*|edged?|edging|
-        defeated|defeating|stun\w*|dispatch\w*|swept|overcame|saw\s+off)
-    | (?P<draw>draw|draws|drew|drawn|stalemate|held)
-    )\b""",
-    re.IGNORECASE | re.VERBOSE,
+
+#: Result words, looked up word by word around the score.
+_BE = frozenset({"was", "were", "been", "being", "be", "get", "got", "is", "are"})
+_PARTICIPLES = frozenset(
+    "beaten defeated thrashed hammered routed crushed stunned edged demolished swept humbled "
+    "dismantled outclassed".split()
 )
+_LOSS_WORDS = frozenset(
+    "lost lose loses losing loss losses defeat defeats fell succumbed slumped crashed humbled "
+    "collapse collapsed collapses suffered beaten".split()
+)
+_WIN_WORDS = frozenset(
+    "won win wins winning beat beats beating victory victories demolition rout routed edge "
+    "edged edging defeated defeating swept overcame".split()
+)
+_WIN_PREFIXES = ("triumph", "thrash", "demolish", "hammer", "crush", "stun", "dispatch")
+_DRAW_WORDS = frozenset({"draw", "draws", "drew", "drawn", "stalemate", "held"})
+_PUNCT = ".,;:!?\"'“”‘’()"
+#: A word ending in one of these closes the phrase before a mention.
+_BOUNDARY = frozenset(".,;:!?")
+
 #: Where the object search after a score stops: another clause begins.
 _CLAUSE_STOP = re.compile(r"[;:.!?()]|,|\s[–—-]\s|\b(?:and|but|while|whereas|although|when)\b")
 _PRONOUN_SUBJECT = re.compile(
@@ -164,11 +178,38 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
         published_at=published_at, home_club_of=home_club_of,
     )
     found: dict[_Key, _Found] = {}
-    for score in _SCORE.finditer(text):
+    for score in _score_candidates(text):
         candidate = _result_for(ctx, score)
         if candidate is not None:
             _merge(found, candidate)
     return [f.result for f in found.values()]
+
+
+def _score_candidates(text: str) -> list[re.Match[str]]:
+    """Every "N-M" in text order: scan for separators, then match the full form."""
+    found: dict[int, re.Match[str]] = {}
+    for separator in _SEPARATORS:
+        for sep in separator.finditer(text):
+            start = _number_start(text, sep.start())
+            if start is None:
+                continue
+            match = _SCORE.match(text, start)
+            if match is not None and match.start(2) <= sep.start() < match.end(2):
+                found[start] = match
+    return [found[k] for k in sorted(found)]
+
+
+def _number_start(text: str, sep: int) -> int | None:
+    """Start of the one- or two-digit number before a separator, if it stands alone."""
+    end = sep - 1 if sep > 0 and text[sep - 1] == " " else sep
+    start = end
+    while start > 0 and end - start < 3 and text[start - 1].isdigit():
+        start -= 1
+    if start == end or end - start > 2:
+        return None
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in _NOT_BEFORE_NUMBER):
+        return None
+    return start
 
 
 def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
@@ -185,6 +226,7 @@ def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
         return None
     venue = _nearest(ctx.venues, sentence, score.start())
     subject_home = _subject_home(ctx, teams, sentence, venue)
+    stated = subject_home is not None
     high, low = max(goals), min(goals)
     subject_goals, object_goals = (high, low) if subject_won else (low, high)
     if teams.bare:
@@ -198,10 +240,11 @@ def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
     result = MatchResult(
         home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
         competition=competition.ref if competition else None,
-        date=find_date_near(ctx.text, score.start(), score.end(), ctx.published_at),
+        date=find_date_in_sentence(ctx.text, sentence, score.start(), score.end(),
+                                   ctx.published_at),
         venue=venue.ref if venue else None, span=sentence,
     )
-    return _Found(result, oriented=teams.bare or _orientation_stated(ctx, teams, sentence, venue))
+    return _Found(result, oriented=stated)
 
 
 def _plausible_score(text: str, score: re.Match[str], sentence: tuple[int, int],
@@ -212,7 +255,13 @@ def _plausible_score(text: str, score: re.Match[str], sentence: tuple[int, int],
     before_lo = max(sentence[0], score.start() - 40)
     if "to" in score.group(2) and not _TO_FORM_CUE.search(text, before_lo, score.start()):
         return False
-    if _NOT_SCORE_BEFORE.search(text, before_lo, score.start()):
+    before = text[before_lo:score.start()].lower()
+    words = before.split()
+    if words and words[-1].strip("(,") in _NOT_SCORE_LAST_WORD:
+        return False
+    if " ".join(words[-2:]) in _NOT_SCORE_LAST_TWO:
+        return False
+    if any(word in before for word in _NOT_SCORE_NEAR):
         return False
     return _NOT_SCORE_AFTER.match(text, score.end(), min(sentence[1], score.end() + 40)) is None
 
@@ -293,8 +342,24 @@ def _last_subject(ctx: _Context, lo: int, hi: int, obj: EntityMention) -> Entity
     return _subject_before(ctx.text, ctx.clubs[i_lo:i_hi], obj)
 
 
+def _lead(text: str, start: int) -> tuple[str, str]:
+    """The word and the two words governing a mention, descriptors skipped, lower-cased:
+    "losing it 3-0 to Italian side Atalanta" -> ("to", "3-0 to")."""
+    lead = text[max(0, start - 60):start]
+    words = lead[lead.rfind("\n") + 1:].split()
+    for _ in range(3):
+        if words and words[-1][-1] not in _BOUNDARY and (words[-1][0].isupper()
+                                                         or words[-1] in _DESCRIPTORS):
+            words.pop()
+    if not words or words[-1][-1] in _BOUNDARY:
+        return "", ""
+    last = words[-1].lower()
+    return last, (words[-2].lower() + " " + last) if len(words) > 1 else last
+
+
 def _in_object_position(text: str, mention: EntityMention) -> bool:
-    return _OBJECT_LEAD.search(text, max(0, mention.start - 60), mention.start) is not None
+    last, pair = _lead(text, mention.start)
+    return last in _OBJECT_WORDS or pair in _OBJECT_PAIRS
 
 
 def _only_space(text: str, start: int, end: int) -> bool:
@@ -309,12 +374,11 @@ def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int]) -> bo
     """
     if goals[0] == goals[1] or teams.bare:
         return True
-    obj_start = teams.object.start
     if teams.object.start > s:
-        lead_lo = max(teams.window[0], obj_start - 60)
-        if _PASSIVE_WINNER.search(text, lead_lo, obj_start):
+        last, pair = _lead(text, teams.object.start)
+        if last == "by" or pair == "hands of":
             return False
-        if _ACTIVE_WINNER.search(text, lead_lo, obj_start):
+        if pair in _ACTIVE_WINNER_PAIRS:
             return True
     cue = _nearest_cue(text, teams.window, s)
     if cue is None or cue == "draw":
@@ -323,14 +387,36 @@ def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int]) -> bo
 
 
 def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
-    """Kind of the result word closest to the score within the window."""
+    """Kind of the result word closest to the score within the window (in words)."""
+    before = text[window[0]:s].lower().split()
+    after = text[s:max(window[1], s)].lower().split()
     best: tuple[int, str] | None = None
-    for match in _CUE.finditer(text, window[0], window[1]):
-        kind = match.lastgroup or ""
-        distance = abs(match.start() - s)
-        if best is None or distance < best[0]:
+    for distance, i in enumerate(range(len(before) - 1, -1, -1)):
+        kind = _cue_kind(before, i)
+        if kind is not None:
             best = (distance, kind)
+            break
+    for distance, i in enumerate(range(len(after))):
+        if best is not None and distance >= best[0]:
+            break
+        kind = _cue_kind(after, i)
+        if kind is not None:
+            return kind
     return best[1] if best else None
+
+
+def _cue_kind(words: Sequence[str], i: int) -> str | None:
+    """"win", "loss", "draw" or None for ``words[i]``; passives ("were beaten") lose."""
+    word = words[i].strip(_PUNCT)
+    previous = words[i - 1] if i > 0 else ""
+    if word in _PARTICIPLES and (previous in _BE or (i > 1 and words[i - 2] in _BE)):
+        return "loss"
+    if word in _LOSS_WORDS or (word == "down" and previous == "went"):
+        return "loss"
+    if word in _WIN_WORDS or word.startswith(_WIN_PREFIXES) or (word == "off"
+                                                                 and previous == "saw"):
+        return "win"
+    return "draw" if word in _DRAW_WORDS else None
 
 
 def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
@@ -343,15 +429,16 @@ def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
         if club is not None and club.id in (teams.subject.ref.id, teams.object.ref.id):
             return club.id == teams.subject.ref.id
     text = ctx.text
-    lead_lo = max(sentence[0], teams.object.start - 60)
-    if _OBJECT_AWAY.search(text, lead_lo, teams.object.start):
+    last, pair = _lead(text, teams.object.start)
+    if last in _OBJECT_AWAY_WORDS or pair in _OBJECT_AWAY_PAIRS:
         return True
-    if _OBJECT_HOME.search(text, lead_lo, teams.object.start):
+    if last in _OBJECT_HOME_WORDS or pair in _OBJECT_HOME_PAIRS:
         return False
     lo, hi = teams.window[0], _clause_end(text, teams, sentence)
-    if _SUBJECT_HOME.search(text, lo, hi):
+    lowered = text[lo:hi].lower()
+    if _SUBJECT_HOME.search(lowered):
         return True
-    if _SUBJECT_AWAY.search(text, lo, hi):
+    if _SUBJECT_AWAY.search(lowered):
         return False
     return None
 
@@ -361,11 +448,6 @@ def _clause_end(text: str, teams: _Teams, sentence: tuple[int, int]) -> int:
     start = max(teams.window[1], teams.object.end)
     stop = _CLAUSE_STOP.search(text, start, sentence[1])
     return stop.start() if stop is not None else sentence[1]
-
-
-def _orientation_stated(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
-                        venue: EntityMention | None) -> bool:
-    return _subject_home(ctx, teams, sentence, venue) is not None
 
 
 def _nearest(mentions: Sequence[EntityMention], sentence: tuple[int, int],
