@@ -206,18 +206,51 @@ EXTRA_CLUBS: tuple[tuple[str, str], ...] = (
 
 #: Club-type affixes that news often leaves out ("FC Barcelona" -> "Barcelona").
 AFFIXES = frozenset(
-    ["fc", "cf", "ac", "afc", "sc", "sv", "fk", "sk", "cd", "ud", "sd", "rc", "rcd", "ca", "as", "ss", "ssc", "us", "acf", "bc", "cfc", "vfb", "vfl", "tsg", "tsv", "fsv", "spvgg", "kv", "krc", "kaa", "kvc", "rsc", "sl", "cp", "hsc", "osc", "ogc", "aj", "ea", "sm", "gd", "sco", "nk", "gnk", "pfc", "bsc", "ks", "if", "bk", "ik", "sfc", "fcv", "raal", "jk", "calcio", "club", "foot", "futbol", "football", "cf", "fútbol", "sad", "ssd", "spa"]
+    (
+        "fc", "cf", "ac", "afc", "sc", "sv", "fk", "sk", "cd", "ud", "sd", "rc", "rcd", "ca", "as",
+        "ss", "ssc", "us", "acf", "bc", "cfc", "vfb", "vfl", "tsg", "tsv", "fsv", "spvgg", "kv",
+        "krc", "kaa", "kvc", "rsc", "sl", "cp", "hsc", "osc", "ogc", "aj", "ea", "sm", "gd", "sco",
+        "nk", "gnk", "pfc", "bsc", "ks", "if", "bk", "ik", "sfc", "fcv", "raal", "jk", "calcio",
+        "club", "foot", "futbol", "football", "fútbol", "sad", "ssd", "spa"
+    )
 )
 
 #: Generic words and places that must never be a club alias on their own.
 GENERIC = frozenset(
     normalise_alias(w)
-    for w in ["real", "united", "city", "athletic", "athletico", "sporting", "club", "racing", "olympique", "olympic", "union", "\n    town", "rovers", "wanderers", "county", "albion", "deportivo", "stade", "stadio", "sport", "sports", "football", "calcio", "\n    academy", "association", "cultural", "standard", "nacional", "estrela", "future", "pyramids", "national bank", "al", "el", "\n    de", "la", "le", "los", "new", "st", "saint", "san", "santa", "paris", "madrid", "berlin", "hamburg", "london", "munich", "münchen", "\n    lisbon", "lisboa", "athens", "istanbul", "glasgow", "manchester", "milano", "mailand", "rome", "sydney", "melbourne", "\n    austria", "andorra", "tirol", "südtirol", "linz", "wien", "vienna", "hellas", "virtus", "fortuna", "eintracht", "borussia", "\n    america", "américa", "guadalajara", "león", "santos", "derby", "nancy", "rapid", "young boys", "dynamo", "dinamo", "spartak", "\n    lokomotiv", "inter miami", "galaxy", "central", "orient", "star", "alger", "oran", "horn", "juárez", "first vienna", "\n    red bull", "bank", "sc", "futbol club", "football club", "fussball club", "athletic club", "sporting club", "\n    real club", "the arsenal", "amsterdam", "rotterdam", "eindhoven", "porto alegre", "buenos aires", "kärnten", "\n    tsv", "river", "coliseum", "sociedad", "santander", "turin", "torino fc", "firenze", "florenz", "genua", "venedig", "padua", "\n    vitoria", "vitória", "wellington", "vancouver", "adelaide", "brisbane", "auckland", "perth", "masr", "stadium", "arena", "\n    bayer 04"]
+    for w in (
+        "real", "united", "city", "athletic", "athletico", "sporting", "club", "racing",
+        "olympique", "olympic", "union", "town", "rovers", "wanderers", "county", "albion",
+        "deportivo", "stade", "stadio", "sport", "sports", "football", "calcio", "academy",
+        "association", "cultural", "standard", "nacional", "estrela", "future", "pyramids",
+        "national bank", "al", "el", "de", "la", "le", "los", "new", "st", "saint", "san", "santa",
+        "paris", "madrid", "berlin", "hamburg", "london", "munich", "münchen", "lisbon", "lisboa",
+        "athens", "istanbul", "glasgow", "manchester", "milano", "mailand", "rome", "sydney",
+        "melbourne", "austria", "andorra", "tirol", "südtirol", "linz", "wien", "vienna", "hellas",
+        "virtus", "fortuna", "eintracht", "borussia", "america", "américa", "guadalajara", "león",
+        "santos", "derby", "nancy", "rapid", "young boys", "dynamo", "dinamo", "spartak",
+        "lokomotiv", "inter miami", "galaxy", "central", "orient", "star", "alger", "oran", "horn",
+        "juárez", "first vienna", "red bull", "bank", "sc", "futbol club", "football club",
+        "fussball club", "athletic club", "sporting club", "real club", "the arsenal", "amsterdam",
+        "rotterdam", "eindhoven", "porto alegre", "buenos aires", "kärnten", "tsv", "river",
+        "coliseum", "sociedad", "santander", "turin", "torino fc", "firenze", "florenz", "genua",
+        "venedig", "padua", "vitoria", "vitória", "wellington", "vancouver", "adelaide",
+        "brisbane", "auckland", "perth", "masr", "stadium", "arena", "bayer 04"
+    )
 )
 
 #: Aliases that are also ordinary words: kept, but matched only as written (capitalised).
 CASED_WORDS = frozenset(
-    ["Reading", "Palace", "Forest", "Villa", "Wolves", "Rangers", "Hearts", "Hull", "Stoke", "Burton", "Barrow", "Nice", "Lens", "Sturm", "Atlas", "Excelsior", "Celtic", "Arsenal", "Bury", "Rayo", "Levante", "Tigres", "Pumas", "Como", "Porto", "Roma", "Lincoln", "Aris", "Sparta", "Saints", "Gent", "Inter", "Cittadella", "Venezia", "Salford", "Livingston", "Brest", "Lamia", "Ismaily", "Raja", "Volos", "Boca", "Burnley", "Chelsea", "Everton", "Fulham", "Barnet", "Crawley", "Boavista", "Estoril", "Sassuolo", "Spezia", "Cambridge", "Oxford", "Preston", "Wigan", "Bolton", "Orient", "Charlton", "Millwall", "Watford", "Luton", "Southampton", "Sunderland"]
+    (
+        "Reading", "Palace", "Forest", "Villa", "Wolves", "Rangers", "Hearts", "Hull", "Stoke",
+        "Burton", "Barrow", "Nice", "Lens", "Sturm", "Atlas", "Excelsior", "Celtic", "Arsenal",
+        "Bury", "Rayo", "Levante", "Tigres", "Pumas", "Como", "Porto", "Roma", "Lincoln", "Aris",
+        "Sparta", "Saints", "Gent", "Inter", "Cittadella", "Venezia", "Salford", "Livingston",
+        "Brest", "Lamia", "Ismaily", "Raja", "Volos", "Boca", "Burnley", "Chelsea", "Everton",
+        "Fulham", "Barnet", "Crawley", "Boavista", "Estoril", "Sassuolo", "Spezia", "Cambridge",
+        "Oxford", "Preston", "Wigan", "Bolton", "Orient", "Charlton", "Millwall", "Watford",
+        "Luton", "Southampton", "Sunderland"
+    )
 )
 
 #: When one alias fits several included clubs, the club news means by it (else it is dropped).
@@ -227,7 +260,7 @@ PREFER: dict[str, str] = {
     normalise_alias("Red Star"): "Red Star Belgrade",
     normalise_alias("Salzburg"): "FC RB Salzburg",
     normalise_alias("Sparta"): "Sparta Rotterdam",
-    normalise_alias("Inter"): "Inter Milano",
+    normalise_alias("Inter"): "FC Internazionale Milano",
     normalise_alias("Atlético"): "Atlético Madrid",
     normalise_alias("Atletico"): "Atlético Madrid",
     normalise_alias("Dundee"): "Dundee FC",
@@ -237,7 +270,7 @@ PREFER: dict[str, str] = {
 }
 
 #: Aliases the data gives that prose uses for something else.
-DROP: frozenset[str] = frozenset(normalise_alias(a) for a in ())
+DROP: frozenset[str] = frozenset()
 
 _LINKING_WORDS = frozenset({"de", "di", "del", "der"})
 _ABBREV_TOKEN = re.compile(r"^(?!(?:St|Ste|Sta|Sv|Dr|Mt|Jr|Sr)\.$)[^\W\d_]+\.$")
@@ -680,6 +713,11 @@ def build_venues(
     return venues
 
 
+#: Display names for clubs whose openfootball canonical name is not the one news uses.
+DISPLAY_NAMES: dict[str, str] = {
+    "Saint-Gilloise": "Union Saint-Gilloise",
+}
+
 #: Ids where the affix-free slug reads badly or hides the name news uses (canonical name -> slug).
 ID_OVERRIDES: dict[str, str] = {
     "Hamburger SV": "hamburger-sv",
@@ -700,6 +738,7 @@ ID_OVERRIDES: dict[str, str] = {
     "Atalanta Bergamo": "atalanta",
     "Karlsruher SC": "karlsruher-sc",
     "Grazer AK": "grazer-ak",
+    "Union Saint-Gilloise": "union-saint-gilloise",
 }
 
 
@@ -723,7 +762,7 @@ def latest_league(club: RawClub) -> str | None:
     domestic = [(max(s), code) for code, s in club.leagues.items() if LEAGUES[code].tier > 0]
     if not domestic:
         return None
-    season, code = max(domestic, key=lambda x: (x[0], -LEAGUES[x[1]].tier))
+    _, code = max(domestic, key=lambda x: (x[0], -LEAGUES[x[1]].tier))
     return "competition:" + LEAGUES[code].slug
 
 
@@ -761,7 +800,10 @@ def build(shared: Path) -> tuple[dict[str, object], dict[str, list[str]]]:
             included.setdefault(club.key, club)
 
     for club in included.values():
-        if is_table_abbreviation(club.name) and club.result_names:
+        if club.name in DISPLAY_NAMES:
+            club.aliases.append(club.name)
+            club.name = DISPLAY_NAMES[club.name]
+        elif is_table_abbreviation(club.name) and club.result_names:
             club.aliases.append(club.name)
             club.name = sorted(club.result_names)[0]  # "Bor. Mönchengladbach" is table shorthand
     ordered = sorted(included.values(), key=lambda c: (c.prefix, c.name))

@@ -6,16 +6,20 @@ Every aiokafka/Kafka error is wrapped in :class:`BrokerError` so the CLI prints 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import ssl
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from stream.errors import BrokerError
+from stream.errors import BrokerError, InputError
 from stream.settings import Settings
 
 MiB = 1024 * 1024
@@ -160,5 +164,142 @@ async def consume(settings: Settings, topics: list[str], *, from_beginning: bool
             for records in batch.values():
                 for record in records:
                     yield record
+    finally:
+        await consumer.stop()
+
+
+# ----------------------------------------------------------- bounded reads (replay, backfill)
+# Appended for replay / backfill / diff / dlq: every read below is *bounded* by end offsets
+# captured when it starts, so a command that writes into the topic it reads still stops.
+
+
+async def start_reader(settings: Settings, *, group_id: str | None = None) -> AIOKafkaConsumer:
+    """A consumer for manual assignment: nothing auto-committed, no group join.
+
+    ``group_id`` is only used to read or commit that group's offsets explicitly.
+    """
+    consumer = AIOKafkaConsumer(
+        enable_auto_commit=False, group_id=group_id, auto_offset_reset="earliest",
+        fetch_max_bytes=settings.max_message_bytes * 2,
+        max_partition_fetch_bytes=settings.max_message_bytes, **client_kwargs(settings))
+    try:
+        await consumer.start()
+    except KafkaError as exc:
+        await consumer.stop()
+        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+    return consumer
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The partitions of an existing topic; a missing topic is the user's mistake."""
+    try:
+        if topic not in await consumer.topics():
+            raise InputError(f"topic {topic} does not exist")
+        numbers = consumer.partitions_for_topic(topic) or set()
+    except KafkaError as exc:
+        raise BrokerError(f"reading metadata of {topic} failed: {exc!r}") from exc
+    return [TopicPartition(topic, number) for number in sorted(numbers)]
+
+
+async def offset_bounds(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
+                        ) -> dict[TopicPartition, tuple[int, int]]:
+    """(first, end) offset of each partition, as of now: the end bounds every later read."""
+    try:
+        first = await consumer.beginning_offsets(partitions)
+        end = await consumer.end_offsets(partitions)
+    except KafkaError as exc:
+        raise BrokerError(f"reading offsets failed: {exc!r}") from exc
+    return {tp: (first[tp], end[tp]) for tp in partitions}
+
+
+async def offsets_at(consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
+                     moment: datetime) -> dict[TopicPartition, int | None]:
+    """First offset whose timestamp is at or after ``moment`` (None: no such message yet)."""
+    millis = int(moment.timestamp() * 1000)
+    try:
+        found = await consumer.offsets_for_times({tp: millis for tp in partitions})
+    except KafkaError as exc:
+        raise BrokerError(f"looking up offsets for {moment.isoformat()} failed: {exc!r}") from exc
+    return {tp: (hit.offset if hit is not None else None) for tp, hit in found.items()}
+
+
+async def read_ranges(consumer: AIOKafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]],
+                      *, stall_seconds: float = 20.0) -> AsyncIterator[ConsumerRecord[Any, Any]]:
+    """Records in ``[start, stop)`` of each partition, merged in (timestamp, partition, offset)
+    order.
+
+    Why merged and not as fetched: a consumer interleaves partitions by fetch timing, so
+    two reads of the same history would see a different order; backfill's dedup memory
+    needs the same order every run to make the same owner/duplicate decisions.
+    """
+    active = {tp: bounds for tp, bounds in ranges.items() if bounds[0] < bounds[1]}
+    if not active:
+        return
+    consumer.assign(list(active))
+    for tp, (start, _) in active.items():
+        consumer.seek(tp, start)
+    buffers: dict[TopicPartition, deque[ConsumerRecord[Any, Any]]] = {tp: deque() for tp in active}
+    heap: list[tuple[int, int, int, TopicPartition]] = []
+    for tp, (_, stop) in active.items():
+        await _refill(consumer, tp, stop, buffers[tp], stall_seconds)
+        _push_head(heap, tp, buffers[tp])
+    while heap:
+        tp = heapq.heappop(heap)[3]
+        yield buffers[tp].popleft()
+        if not buffers[tp]:
+            await _refill(consumer, tp, active[tp][1], buffers[tp], stall_seconds)
+        _push_head(heap, tp, buffers[tp])
+
+
+def _push_head(heap: list[tuple[int, int, int, TopicPartition]], tp: TopicPartition,
+               buffer: deque[ConsumerRecord[Any, Any]]) -> None:
+    if buffer:
+        head = buffer[0]
+        heapq.heappush(heap, (head.timestamp, head.partition, head.offset, tp))
+
+
+async def _refill(consumer: AIOKafkaConsumer, tp: TopicPartition, stop: int,
+                  buffer: deque[ConsumerRecord[Any, Any]], stall_seconds: float) -> None:
+    """Fetch the next records of one partition below ``stop``; nothing left leaves it empty."""
+    deadline = time.monotonic() + stall_seconds
+    try:
+        while await consumer.position(tp) < stop:
+            batch = await consumer.getmany(tp, timeout_ms=500, max_records=500)
+            kept = [r for r in batch.get(tp, []) if r.offset < stop]
+            if kept:
+                buffer.extend(kept)
+                return
+            if time.monotonic() > deadline:
+                position = await consumer.position(tp)
+                raise BrokerError(f"reading {tp.topic}[{tp.partition}] stalled at offset "
+                                  f"{position} before {stop}")
+    except KafkaError as exc:
+        raise BrokerError(f"reading {tp.topic}[{tp.partition}] failed: {exc!r}") from exc
+
+
+async def committed_offsets(settings: Settings, group_id: str,
+                            partitions: list[TopicPartition]) -> dict[TopicPartition, int | None]:
+    """A consumer group's committed offset per partition (None: never committed)."""
+    consumer = await start_reader(settings, group_id=group_id)
+    try:
+        consumer.assign(partitions)
+        return {tp: await consumer.committed(tp) for tp in partitions}
+    except KafkaError as exc:
+        raise BrokerError(f"reading offsets of group {group_id} failed: {exc!r}") from exc
+    finally:
+        await consumer.stop()
+
+
+async def commit_offsets(settings: Settings, group_id: str,
+                         offsets: dict[TopicPartition, int]) -> None:
+    """Commit explicit offsets for a group without joining it (manual assignment)."""
+    if not offsets:
+        return
+    consumer = await start_reader(settings, group_id=group_id)
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(offsets)
+    except KafkaError as exc:
+        raise BrokerError(f"committing offsets of group {group_id} failed: {exc!r}") from exc
     finally:
         await consumer.stop()

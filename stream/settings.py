@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # --- processing -------------------------------------------------------------------
     max_body_bytes: int = Field(12 * 1024 * 1024, ge=1024, description="larger bodies go to DLQ")
     max_message_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    article_time_budget_seconds: float = Field(
+        5.0, ge=0.0, description="cleaning+extraction time per article before it goes to the "
+                                 "DLQ as 'timeout'; 0 disables")
     dedup_window_days: int = Field(30, ge=1)
     kb_path: Path | None = Field(None, description="user knowledge-base file merged on top")
     schemas_dir: Path = REPO_ROOT / "schemas"

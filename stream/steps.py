@@ -10,6 +10,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from stream.budget import BudgetExceeded, time_budget
 from stream.codec import (
     SCHEMA_OF_OUTPUT,
     SchemaRegistry,
@@ -75,9 +76,14 @@ class Steps:
         """Raw bytes to an analysed article, or a dead letter saying why not."""
         try:
             raw = decode_raw(payload, self.registry, max_body_bytes=self.settings.max_body_bytes)
-            analysed = pipeline.analyse(raw, self.extractor)
+            with time_budget(self.settings.article_time_budget_seconds):
+                analysed = pipeline.analyse(raw, self.extractor)
         except RejectedInput as rejected:
             return self.dead_letter(rejected.reason, rejected.detail, payload, key, where)
+        except BudgetExceeded:
+            budget = self.settings.article_time_budget_seconds
+            return self.dead_letter(Reason.TIMEOUT, f"not cleaned and extracted within {budget} s",
+                                    payload, key, where)
         return Analysed(analysed.article.article_id, encode_analysed(analysed))
 
     def publish(self, payload: bytes, dedup_memory: MutableMapping[str, str],

@@ -187,23 +187,19 @@ def _inline_mark(attrs: dict[str, str | None]) -> int:
     return mark
 
 
-_EXIT_BLOCK, _EXIT_LINK, _EXIT_NONE = 1, 2, 0
+class _Builder:
+    """Accumulates inline text into blocks owned by the innermost block element."""
 
-
-class _Walker:
-    """Iterative depth-first walk that accumulates inline text into blocks."""
-
-    __slots__ = ("page", "buf", "link_chars", "link_depth", "open_blocks")
+    __slots__ = ("page", "buf", "link_chars", "open_blocks")
 
     def __init__(self) -> None:
         self.page = Page()
         self.buf: list[str] = []
         self.link_chars = 0
-        self.link_depth = 0
         self.open_blocks: list[int] = []
 
     def flush(self) -> None:
-        """Close the current paragraph, owned by the innermost open block."""
+        """Close the current paragraph (a no-op when only whitespace)."""
         if not self.buf:
             return
         text = " ".join("".join(self.buf).split())
@@ -228,88 +224,74 @@ class _Walker:
         self.flush()
         self.open_blocks.pop()
 
-    def text(self, value: str) -> None:
-        """Append a text node (and count it as link text inside ``<a>``)."""
-        self.buf.append(value)
-        if self.link_depth:
-            self.link_chars += len(value.strip())
 
-    def run(self, root: LexborNode) -> Page:
-        """Walk ``root`` in document order without recursion."""
-        stack: list[tuple[LexborNode, int]] = []
-        self.enter_block(root.tag or "body", NORMAL)
-        node = root.child
-        budget = MAX_NODES
-        while node is not None and budget:
-            budget -= 1
-            tag = node.tag or ""
-            descend = False
-            if tag == "-text":
-                value = node.text_content
-                if value:
-                    self.text(value)
-            elif tag[:1] != "-":
-                descend = self._enter(node, tag, stack)
-            if descend:
-                child = node.child
-                if child is not None:
-                    node = child
-                    continue
-                self._exit(stack.pop()[1])
-            node = self._next(node, stack, root)
-        while stack:
-            self._exit(stack.pop()[1])
-        self.exit_block()
-        return self.page
+# What to undo when leaving an element.
+_EXIT_NONE, _EXIT_BLOCK, _EXIT_LINK = 0, 1, 2
 
-    def _enter(
-        self, node: LexborNode, tag: str, stack: list[tuple[LexborNode, int]]
-    ) -> bool:
-        """Open an element; False if its subtree is to be skipped."""
-        if tag == "br":
-            self.flush()
-            return False
-        attrs = node.attributes
-        if tag in BLOCK_TAGS:
-            mark = classify(tag, attrs)
-            if mark == SKIP:
-                return False
-            self.enter_block(tag, mark)
-            stack.append((node, _EXIT_BLOCK))
-            return True
-        if attrs and _inline_mark(attrs) == SKIP:
-            return False
-        if tag in _CELL_TAGS:
-            self.buf.append(" ")
-        if tag == "a":
-            self.link_depth += 1
-            stack.append((node, _EXIT_LINK))
-        else:
-            stack.append((node, _EXIT_NONE))
-        return True
 
-    def _exit(self, action: int) -> None:
-        """Undo what ``_enter`` did for an element being left."""
-        if action == _EXIT_BLOCK:
-            self.exit_block()
-        elif action == _EXIT_LINK:
-            self.link_depth -= 1
-
-    def _next(
-        self,
-        node: LexborNode,
-        stack: list[tuple[LexborNode, int]],
-        root: LexborNode,
-    ) -> LexborNode | None:
-        """Next node in document order, closing finished ancestors."""
-        nxt = node.next
-        while nxt is None and stack:
-            parent, action = stack.pop()
-            self._exit(action)
-            nxt = parent.next
-        return nxt
+def _open_element(node: LexborNode, tag: str, out: _Builder) -> int:
+    """Register an element; returns its exit action, or -1 to skip its subtree."""
+    attrs = node.attributes
+    if tag in BLOCK_TAGS:
+        mark = classify(tag, attrs)
+        if mark == SKIP:
+            return -1
+        out.enter_block(tag, mark)
+        return _EXIT_BLOCK
+    if attrs and _inline_mark(attrs) == SKIP:
+        return -1
+    if tag in _CELL_TAGS:
+        out.buf.append(" ")
+    return _EXIT_LINK if tag == "a" else _EXIT_NONE
 
 
 def walk(root: LexborNode) -> Page:
-    """Flatten ``root`` (normally ``<body>``) into a :class:`Page`."""
-    return _Walker().run(root)
+    """Flatten ``root`` (normally ``<body>``) into a :class:`Page`.
+
+    Iterative pre-order walk over ``child``/``next`` links with an explicit
+    stack, so nesting depth costs memory, not recursion.  This loop is the
+    hot path of the extractor, hence the inlined bookkeeping.
+    """
+    out = _Builder()
+    out.enter_block(root.tag or "body", NORMAL)
+    stack: list[tuple[LexborNode, int]] = []
+    link_depth = 0
+    node = root.child
+    budget = MAX_NODES
+    while node is not None and budget:
+        budget -= 1
+        tag = node.tag or ""
+        if tag == "-text":
+            value = node.text_content
+            if value:
+                out.buf.append(value)
+                if link_depth:
+                    out.link_chars += len(value.strip())
+        elif tag == "br":
+            out.flush()
+        elif tag[:1] != "-":
+            action = _open_element(node, tag, out)
+            if action >= 0:
+                child = node.child
+                if child is not None:
+                    stack.append((node, action))
+                    if action == _EXIT_LINK:
+                        link_depth += 1
+                    node = child
+                    continue
+                if action == _EXIT_BLOCK:
+                    out.exit_block()
+        nxt = node.next
+        while nxt is None and stack:
+            node, action = stack.pop()
+            if action == _EXIT_BLOCK:
+                out.exit_block()
+            elif action == _EXIT_LINK:
+                link_depth -= 1
+            nxt = node.next
+        node = nxt
+    while stack:
+        if stack.pop()[1] == _EXIT_BLOCK:
+            out.exit_block()
+    out.exit_block()
+    return out.page

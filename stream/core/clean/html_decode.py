@@ -23,7 +23,7 @@ MAX_DEPTH = 256
 
 # Below this many "<" characters the document cannot be nested deeply enough
 # to be slow, so the depth scan is skipped (it is the common case).
-_DEPTH_SCAN_MIN_TAGS = 3000
+_DEPTH_SCAN_MIN_TAGS = 6000
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),

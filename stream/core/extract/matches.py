@@ -215,9 +215,9 @@ def _number_start(text: str, sep: int) -> int | None:
 def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
     """The result one score states, or None when it is not a score or lacks two teams."""
     goals = (int(score.group(1)), int(score.group(3)))
-    sentence = sentence_at(ctx.text, score.start())
-    if not _plausible_score(ctx.text, score, sentence, goals):
+    if not _plausible_score(ctx.text, score, goals) or not _club_nearby(ctx, score.start()):
         return None
+    sentence = sentence_at(ctx.text, score.start())
     teams = _pick_teams(ctx, sentence, score.start(), score.end())
     if teams is None:
         return None
@@ -247,15 +247,20 @@ def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
     return _Found(result, oriented=stated)
 
 
-def _plausible_score(text: str, score: re.Match[str], sentence: tuple[int, int],
-                     goals: tuple[int, int]) -> bool:
-    """Reject number pairs the surrounding words show are not a full-time score."""
+def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) -> bool:
+    """Reject number pairs the surrounding words show are not a full-time score.
+
+    Looks at 40 characters each side, cut at a line or sentence break; cheap enough to
+    run before the sentence is even located.
+    """
     if max(goals) > 20 or min(goals) >= 10:
         return False
-    before_lo = max(sentence[0], score.start() - 40)
-    if "to" in score.group(2) and not _TO_FORM_CUE.search(text, before_lo, score.start()):
+    start, end = score.start(), score.end()
+    before = text[max(0, start - 40):start]
+    before = before[max(before.rfind("\n"), before.rfind(". ")) + 1:]
+    if "to" in score.group(2) and not _TO_FORM_CUE.search(before):
         return False
-    before = text[before_lo:score.start()].lower()
+    before = before.lower()
     words = before.split()
     if words and words[-1].strip("(,") in _NOT_SCORE_LAST_WORD:
         return False
@@ -263,7 +268,16 @@ def _plausible_score(text: str, score: re.Match[str], sentence: tuple[int, int],
         return False
     if any(word in before for word in _NOT_SCORE_NEAR):
         return False
-    return _NOT_SCORE_AFTER.match(text, score.end(), min(sentence[1], score.end() + 40)) is None
+    after_hi = text.find("\n", end, end + 40)
+    return _NOT_SCORE_AFTER.match(text, end, after_hi if after_hi >= 0 else end + 40) is None
+
+
+def _club_nearby(ctx: _Context, pos: int) -> bool:
+    """Any club in the paragraph: the cheap gate before sentence-level work."""
+    lo = ctx.text.rfind("\n", 0, pos) + 1
+    hi = ctx.text.find("\n", pos)
+    i = bisect_left(ctx.club_starts, lo)
+    return i < len(ctx.club_starts) and (hi < 0 or ctx.club_starts[i] < hi)
 
 
 def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Teams | None:

@@ -35,9 +35,10 @@ from stream.core.models import Quote, Ref
 _OPENERS = frozenset("\"“„«")
 _CLOSERS = frozenset("\"”»")
 _MARK = re.compile("[\"“”„«»]")
-_SINGLE = re.compile(
-    r"(?<![\w'’])['‘](?=\S)((?:[^'‘’\"“”\n]|['’](?=\w)){1,150}?)(?<=\S)['’](?![\w'’])"
-)
+#: A single-quoted fragment, matched at an opening mark found by ``_SINGLE_OPENERS``.
+_SINGLE = re.compile(r"['‘](?=\S)((?:[^'‘’\"“”\n]|['’](?=\w)){1,150}?)(?<=\S)['’](?![\w'’])")
+#: Literal scans for a single mark after a space or bracket; apostrophes follow letters.
+_SINGLE_OPENERS = tuple(re.compile(p) for p in (" '", " ‘", "\\('", "\\(‘"))
 _VERBS = (
     r"said|says|say|saying|told|tells|telling|added|adds|adding|insisted|insists|insisting|"
     r"admitted|admits|admitting|explained|explains|explaining|claimed|claims|claiming|"
@@ -48,7 +49,9 @@ _VERBS = (
     r"posted|tweeted|recalled|recalls|reflected|reiterated|vowed|vows|urged|lamented|"
     r"pointed\s+out|went\s+on|according\s+to"
 )
-_VERB = re.compile(rf"\b(?:{_VERBS})\b")
+#: No leading \b (it defeats sre's literal-prefix scan); the word start is checked in code.
+_VERB = re.compile(rf"(?:{_VERBS})\b")
+_STOP = re.compile(r"[.!?;]")
 #: A tag right after a quote: up to five words, then the verb.
 _TAG_AFTER = re.compile(
     rf"[\s,.!?–—-]*(?P<pre>(?:[^\s.!?;\"“”]+\s+){{0,5}}?)(?P<verb>{_VERBS})\b"
@@ -100,8 +103,7 @@ def find_quotes(text: str, mentions: Sequence[EntityMention]) -> list[Quote]:
     paragraphs = _paragraphs(text)
     raws = _double_quotes(text, paragraphs)
     raws = sorted([*raws, *_single_quotes(text, paragraphs, raws)], key=lambda r: r.open_at)
-    people = [m for m in mentions if m.type == "person"
-              and not any(q.open_at < m.start < q.close_at for q in raws)]
+    people = _outside_quotes([m for m in mentions if m.type == "person"], raws)
     doc = _Doc(text, paragraphs, [p[0] for p in paragraphs], people,
                [m.start for m in people], [(r.open_at, r.close_at) for r in raws])
     quotes: list[Quote] = []
@@ -118,6 +120,19 @@ def find_quotes(text: str, mentions: Sequence[EntityMention]) -> list[Quote]:
             words = " ".join(text[s:e] for s, e in pieces)
             quotes.append(Quote(speaker=speaker, text=words, span=(pieces[0][0], pieces[-1][1])))
     return quotes
+
+
+def _outside_quotes(people: list[EntityMention], raws: Sequence[_Raw]) -> list[EntityMention]:
+    """People named outside every quote: a name inside a quote is never its speaker."""
+    if not raws:
+        return people
+    opens = [r.open_at for r in raws]
+    kept: list[EntityMention] = []
+    for mention in people:
+        i = bisect_left(opens, mention.start) - 1
+        if i < 0 or mention.start > raws[i].close_at:
+            kept.append(mention)
+    return kept
 
 
 def _trimmed(text: str, pieces: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -201,14 +216,15 @@ def _carry_over(text: str, paragraphs: Sequence[tuple[int, int]], index: int,
 def _single_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
                    doubles: Sequence[_Raw]) -> list[_Raw]:
     """Single-quoted fragments outside double-quoted text."""
+    starts = [lo for lo, _ in paragraphs if text[lo] in "'‘"]
+    for opener in _SINGLE_OPENERS:
+        starts.extend(m.start() + 1 for m in opener.finditer(text))
     found: list[_Raw] = []
-    if "'" not in text and "‘" not in text:
-        return found
-    for lo, hi in paragraphs:
-        for match in _SINGLE.finditer(text, lo, hi):
-            if any(d.open_at <= match.start() <= d.close_at for d in doubles):
-                continue
-            found.append(_Raw([match.span(1)], match.start(), match.end() - 1, single=True))
+    for start in sorted(starts):
+        match = _SINGLE.match(text, start)
+        if match is None or any(d.open_at <= start <= d.close_at for d in doubles):
+            continue
+        found.append(_Raw([match.span(1)], start, match.end() - 1, single=True))
     return found
 
 
@@ -259,7 +275,7 @@ def _window_end(doc: _Doc, start: int) -> int:
     mark = _MARK.search(doc.text, start, end)
     if mark is not None:
         end = mark.start()
-    stop = re.compile(r"[.!?;]").search(doc.text, start + 1, end)
+    stop = _STOP.search(doc.text, start + 1, end)
     return stop.start() if stop is not None else end
 
 
@@ -278,7 +294,8 @@ def _lead_start(doc: _Doc, open_at: int) -> int:
 
 def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
     """'Alonso said:' / 'Alonso admitted the side are "..."' / 'according to Alonso, "..."'"""
-    verbs = list(_VERB.finditer(doc.text, lo, hi))
+    text = doc.text
+    verbs = [v for v in _VERB.finditer(text, lo, hi) if not text[v.start() - 1].isalnum()]
     if not verbs:
         return None
     verb = verbs[-1]
