@@ -116,9 +116,7 @@ def trafilatura_extract(raw: bytes) -> str:
     return trafilatura.extract(text) or ""
 
 
-def run(
-    fn: Callable[[bytes], str], pages: list[Page], repeat: int
-) -> tuple[list[str], float]:
+def run(fn: Callable[[bytes], str], pages: list[Page], repeat: int) -> tuple[list[str], float]:
     """Warm up once, then time ``repeat`` passes; return outputs and pages/s."""
     outputs = [fn(p.raw) for p in pages]
     start = time.perf_counter()
@@ -160,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, tuple[list[Score], float]] = {}
     for name, fn in extractors.items():
         outputs, rate = run(fn, pages, args.repeat)
-        results[name] = ([score(o, p.gold) for o, p in zip(outputs, pages)], rate)
+        results[name] = ([score(o, p.gold) for o, p in zip(outputs, pages, strict=True)], rate)
 
     if args.per_doc:
         names = list(results)
@@ -168,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(header)
         for i, page in enumerate(pages):
             cells = "".join(
-                f"{results[n][0][i].precision:13.3f}{results[n][0][i].recall:6.3f}"
-                for n in names
+                f"{results[n][0][i].precision:13.3f}{results[n][0][i].recall:6.3f}" for n in names
             )
             print(f"{page.doc_id[:16]:<18}{cells}")
         print()

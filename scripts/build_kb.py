@@ -211,7 +211,8 @@ AFFIXES = frozenset(
         "ss", "ssc", "us", "acf", "bc", "cfc", "vfb", "vfl", "tsg", "tsv", "fsv", "spvgg", "kv",
         "krc", "kaa", "kvc", "rsc", "sl", "cp", "hsc", "osc", "ogc", "aj", "ea", "sm", "gd", "sco",
         "nk", "gnk", "pfc", "bsc", "ks", "if", "bk", "ik", "sfc", "fcv", "raal", "jk", "calcio",
-        "club", "foot", "futbol", "football", "fútbol", "sad", "ssd", "spa"
+        "club", "foot", "futbol", "football", "fútbol", "sad", "ssd", "spa",
+        "association",
     )
 )
 
@@ -705,11 +706,11 @@ def build_venues(
     linked = {c for v in venues.values() for c in v.clubs}
     for stadium in stadiums:
         for hint in stadium.club_hints:
-            club = index.match((stadium.prefix,), hint)
-            cid = club_ids.get(club.key) if club else None
-            if cid is not None and club is not None and cid not in linked:
-                add(cid, club, stadium.name, stadium)
-                linked.add(cid)
+            home = index.match((stadium.prefix,), hint)
+            home_id = club_ids.get(home.key) if home else None
+            if home_id is not None and home is not None and home_id not in linked:
+                add(home_id, home, stadium.name, stadium)
+                linked.add(home_id)
     return venues
 
 

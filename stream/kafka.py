@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
@@ -20,29 +19,16 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from stream.errors import BrokerError, InputError
+from stream.security import client_security
 from stream.settings import Settings
 
 MiB = 1024 * 1024
 
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "bootstrap_servers": settings.broker_list,
-        "security_protocol": settings.security_protocol,
-    }
-    if settings.security_protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(
-            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
-        if settings.ssl_certfile:
-            context.load_cert_chain(str(settings.ssl_certfile),
-                                    str(settings.ssl_keyfile) if settings.ssl_keyfile else None)
-        kwargs["ssl_context"] = context
-    if settings.security_protocol.startswith("SASL"):
-        kwargs["sasl_mechanism"] = settings.sasl_mechanism
-        kwargs["sasl_plain_username"] = settings.sasl_username
-        kwargs["sasl_plain_password"] = (
-            settings.sasl_password.get_secret_value() if settings.sasl_password else None)
-    return kwargs
+    """Bootstrap servers plus TLS/SASL from stream.security, the path Faust uses too."""
+    return {"bootstrap_servers": settings.broker_list,
+            **client_security(settings).aiokafka_kwargs()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,17 +263,26 @@ async def _refill(consumer: AIOKafkaConsumer, tp: TopicPartition, stop: int,
         raise BrokerError(f"reading {tp.topic}[{tp.partition}] failed: {exc!r}") from exc
 
 
-async def committed_offsets(settings: Settings, group_id: str,
-                            partitions: list[TopicPartition]) -> dict[TopicPartition, int | None]:
-    """A consumer group's committed offset per partition (None: never committed)."""
-    consumer = await start_reader(settings, group_id=group_id)
+async def committed_offsets(settings: Settings, groups: list[str],
+                            partitions: list[TopicPartition]
+                            ) -> dict[str, dict[TopicPartition, int | None]]:
+    """Each group's committed offset per partition (None: never committed), one admin
+    connection for all groups."""
+    admin = await _admin(settings)
     try:
-        consumer.assign(partitions)
-        return {tp: await consumer.committed(tp) for tp in partitions}
+        found = {group: await admin.list_consumer_group_offsets(group, partitions=partitions)
+                 for group in groups}
     except KafkaError as exc:
-        raise BrokerError(f"reading offsets of group {group_id} failed: {exc!r}") from exc
+        raise BrokerError(f"reading committed offsets failed: {exc!r}") from exc
     finally:
-        await consumer.stop()
+        await admin.close()
+    return {group: {tp: _offset_of(offsets.get(tp)) for tp in partitions}
+            for group, offsets in found.items()}
+
+
+def _offset_of(meta: Any) -> int | None:
+    """The broker answers -1 for a partition the group never committed."""
+    return int(meta.offset) if meta is not None and meta.offset >= 0 else None
 
 
 async def commit_offsets(settings: Settings, group_id: str,

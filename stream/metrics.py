@@ -109,10 +109,12 @@ def record_published(metrics: Metrics, stage: str, record: OutRecord) -> None:
     """
     metrics.messages_out.labels(stage, record.output).inc()
     value = record.value
+    if value is None:  # a tombstone (a retired event's key deleted): nothing more to count
+        return
     if record.output == "dlq":
-        metrics.dead_letters.labels(str(value["reason"])).inc()
+        metrics.dead_letters.labels(str(value.get("reason", "unknown"))).inc()
     elif record.output == "duplicates":
-        metrics.duplicates.labels(str(value["kind"])).inc()
+        metrics.duplicates.labels(str(value.get("kind", "unknown"))).inc()
     elif record.output in EVENT_TYPES:
         metrics.events.labels(record.output).inc()
     elif record.output == "enriched" and not value.get("entities"):

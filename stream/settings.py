@@ -1,16 +1,20 @@
 """The one settings object: typed, frozen, and the only code that reads the environment.
 
 Every variable is prefixed ``STREAM_`` (for example ``STREAM_BROKERS``). Secrets are held as
-``SecretStr`` so that printing or logging the settings never reveals them.
+``SecretStr`` so that printing or logging the settings never reveals them; a secret may also
+come from a file (``STREAM_SASL_PASSWORD_FILE``, ``STREAM_SSL_KEY_PASSWORD_FILE``), read here
+once. Inconsistent security settings raise :class:`~stream.errors.ConfigError`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stream.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +31,13 @@ class Settings(BaseSettings):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = Field(
+        None, description="file holding the SASL password (mounted secrets); read once")
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = Field(None, description="password of an encrypted keyfile")
+    ssl_key_password_file: Path | None = None
 
     # --- topics -----------------------------------------------------------------------
     topic_raw: str = "articles.raw"
@@ -69,6 +77,24 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        """Secrets may come from files (container secrets) so they stay out of the
+        environment and process listings; each is read once, here, into a SecretStr."""
+        if isinstance(data, dict):
+            for name in _SECRET_FILES:
+                data = _with_secret_from_file(data, name)
+        return data
+
+    @model_validator(mode="after")
+    def _check_security(self) -> Settings:
+        """Fail at start with one clear line rather than at the first connection, and never
+        silently connect without the TLS or SASL the operator asked for."""
+        _check_sasl(self)
+        _check_tls(self)
+        return self
+
     @field_validator("brokers")
     @classmethod
     def _strip_scheme(cls, value: str) -> str:
@@ -88,6 +114,65 @@ class Settings(BaseSettings):
             self.topic_quotes,
             self.topic_dlq,
         )
+
+
+# secret field -> the field naming a file that holds it
+_SECRET_FILES = {"sasl_password": "sasl_password_file", "ssl_key_password": "ssl_key_password_file"}
+_TLS_PROTOCOLS = ("SSL", "SASL_SSL")
+
+
+def _var(field: str) -> str:
+    return f"STREAM_{field.upper()}"
+
+
+def _with_secret_from_file(data: dict[str, Any], name: str) -> dict[str, Any]:
+    path = data.get(_SECRET_FILES[name])
+    if not path:
+        return data
+    if data.get(name):
+        raise ConfigError(f"set {_var(name)} or {_var(_SECRET_FILES[name])}, not both")
+    return {**data, name: _read_secret(Path(path), _var(_SECRET_FILES[name]))}
+
+
+def _read_secret(path: Path, var: str) -> str:
+    """The file's text without its trailing newline (editors and `echo` add one)."""
+    try:
+        secret = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except FileNotFoundError:
+        raise ConfigError(f"{var}={path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{var}={path}: cannot read it ({type(exc).__name__})") from None
+    if not secret:
+        raise ConfigError(f"{var}={path} is empty")
+    return secret
+
+
+def _check_sasl(settings: Settings) -> None:
+    protocol = settings.security_protocol
+    has_credentials = settings.sasl_username is not None or settings.sasl_password is not None
+    if protocol.startswith("SASL") and not (settings.sasl_username and settings.sasl_password):
+        raise ConfigError(f"STREAM_SECURITY_PROTOCOL={protocol} needs STREAM_SASL_USERNAME and "
+                          "STREAM_SASL_PASSWORD (or STREAM_SASL_PASSWORD_FILE)")
+    if has_credentials and not protocol.startswith("SASL"):
+        raise ConfigError(f"SASL credentials are set but STREAM_SECURITY_PROTOCOL={protocol} "
+                          "does not send them: use SASL_SSL")
+
+
+def _check_tls(settings: Settings) -> None:
+    files = {"ssl_cafile": settings.ssl_cafile, "ssl_certfile": settings.ssl_certfile,
+             "ssl_keyfile": settings.ssl_keyfile}
+    given = [name for name, path in files.items() if path is not None]
+    if settings.ssl_key_password is not None:
+        given.append("ssl_key_password")
+    protocol = settings.security_protocol
+    if given and protocol not in _TLS_PROTOCOLS:
+        raise ConfigError(f"{_var(given[0])} is set but STREAM_SECURITY_PROTOCOL={protocol} "
+                          "does not use TLS: use SSL or SASL_SSL")
+    if (settings.ssl_certfile is None) != (settings.ssl_keyfile is None):
+        raise ConfigError("mutual TLS needs both STREAM_SSL_CERTFILE and STREAM_SSL_KEYFILE")
+    for name, path in files.items():
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{_var(name)}={path}: no such file")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -29,6 +29,9 @@
 #                          listener.security.protocol.map. Keep the PLAINTEXT
 #                          listener on $KAFKA_PORT: start's readiness check uses it.
 #   KAFKA_OPTS             extra JVM options (e.g. -Djava.security.auth.login.config=...) []
+#   KAFKA_FORMAT_ARGS      extra arguments for the one-time storage format (split on
+#                          whitespace, no globbing), e.g. SCRAM users:
+#                          --add-scram SCRAM-SHA-256=[name=alice,password=alice-secret] []
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness                 [60]
 #   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL  [30]
 #   JAVA_HOME              if set, $JAVA_HOME/bin/java is used
@@ -52,6 +55,7 @@ KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-$CACHE_DIR/run-$KAFKA_PORT}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 KAFKA_EXTRA_CONFIG="${KAFKA_EXTRA_CONFIG:-}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
+KAFKA_FORMAT_ARGS="${KAFKA_FORMAT_ARGS:-}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 
@@ -241,14 +245,17 @@ java_common_opts() {
 }
 
 format_storage() {
-  local java="$1" cluster_id
+  local java="$1" cluster_id format_args=()
   [[ -f "$DATA_DIR/meta.properties" ]] && return 0
+  # read -a splits on whitespace without pathname expansion ([name=...] is a glob).
+  read -r -a format_args <<<"$KAFKA_FORMAT_ARGS"
   cluster_id="$("$java" -Xmx256m "-Dlog4j2.configurationFile=$LOG4J_CONFIG" -cp "$LIBS_DIR/*" \
     kafka.tools.StorageTool random-uuid 2>>"$LOG_FILE" | tail -n1)"
   [[ -n "$cluster_id" ]] || die "could not generate a cluster id (see $LOG_FILE)"
   log "formatting KRaft storage in $DATA_DIR (cluster id $cluster_id)"
   if ! "$java" -Xmx256m "-Dlog4j2.configurationFile=$LOG4J_CONFIG" -cp "$LIBS_DIR/*" \
-    kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONFIG_FILE" >>"$LOG_FILE" 2>&1; then
+    kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CONFIG_FILE" \
+    "${format_args[@]}" >>"$LOG_FILE" 2>&1; then
     tail -n 30 "$LOG_FILE" >&2
     die "formatting storage failed (log: $LOG_FILE)"
   fi

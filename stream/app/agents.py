@@ -14,13 +14,14 @@ from typing import Any
 
 import faust
 
+from stream.app.health import watch_tables
 from stream.app.status import StatusBoard
 from stream.app.tables import Tables
 from stream.app.topics import Topics
 from stream.core.models import OutRecord
 from stream.errors import Reason
-from stream.logs import get_logger
-from stream.metrics import Metrics
+from stream.logs import get_logger, log_published
+from stream.metrics import Metrics, record_published
 from stream.steps import Analysed, Coordinates, Steps
 
 log = get_logger("stream.agents")
@@ -38,21 +39,17 @@ class Sender:
         encoded = self.steps.encode(record)
         await self.topics.by_name[encoded.topic].send(
             key=encoded.key, value=encoded.value, headers=encoded.headers)
-        self.metrics.messages_out.labels(stage, record.output).inc()
+        record_published(self.metrics, stage, record)
+        log_published(log, stage, record)
         if self.board is not None:
             self.board.observe(record)
-        if record.output == "dlq":
-            self.metrics.dead_letters.labels(_field(record, "reason")).inc()
-        elif record.output == "duplicates":
-            self.metrics.duplicates.labels(_field(record, "kind")).inc()
-        elif record.output in ("match_results", "quotes"):
-            self.metrics.events.labels(record.output).inc()
 
 
 def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
                     metrics: Metrics, board: StatusBoard | None = None) -> tuple[faust.types.AgentT, faust.types.AgentT]:  # type: ignore[type-arg]
     """Define the two agents on ``app``; returned so agent tests can drive them."""
     sender = Sender(steps, topics, metrics, board)
+    memory = watch_tables(app, tables, metrics)  # counts table keys as the agent writes
 
     @app.agent(topics.raw, name="analyse")
     async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
@@ -65,7 +62,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
                 result = steps.analyse(message.key, message.value, where)
             except Exception as exc:
                 log.exception("analyse_failed", topic=where.topic, partition=where.partition,
-                              offset=where.offset)
+                              offset=where.offset, key=_key(message.key))
                 result = steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
                                            message.value, message.key, where)
             metrics.stage_seconds.labels("analyse").observe(time.perf_counter() - started)
@@ -86,10 +83,10 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             metrics.messages_in.labels("publish").inc()
             started = time.perf_counter()
             try:
-                records = steps.publish(message.value, tables.dedup, tables.events)
+                records = steps.publish(message.value, memory.dedup, memory.events)
             except Exception as exc:
-                log.exception("publish_failed", partition=message.partition,
-                              offset=message.offset)
+                log.exception("publish_failed", topic=message.topic, partition=message.partition,
+                              offset=message.offset, article_id=_key(message.key))
                 where = Coordinates(message.topic, message.partition, message.offset)
                 records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
                                              message.value, message.key, where)]
@@ -103,6 +100,11 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
 
 def _field(record: OutRecord, name: str) -> str:
     return str(record.value.get(name, "unknown")) if record.value else "unknown"
+
+
+def _key(key: bytes | None) -> str | None:
+    """A message key (the article id) for a log line."""
+    return key.decode("utf-8", "replace")[:200] if key else None
 
 
 def _observe_latency(metrics: Metrics, headers: Any, records: list[OutRecord]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 
 import faust
@@ -15,6 +14,7 @@ from stream.app.topics import Topics, declare_topics
 from stream.codec import registry_for
 from stream.core.extract import default_extractor
 from stream.metrics import Metrics, create_metrics
+from stream.security import client_security
 from stream.settings import Settings
 from stream.steps import Steps
 
@@ -29,24 +29,8 @@ class Service:
 
 
 def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
-    """SASL and TLS from settings; secrets stay in SecretStr until handed to the client."""
-    context: ssl.SSLContext | None = None
-    if settings.security_protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(
-            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
-        if settings.ssl_certfile:
-            context.load_cert_chain(str(settings.ssl_certfile),
-                                    str(settings.ssl_keyfile) if settings.ssl_keyfile else None)
-    if settings.security_protocol.startswith("SASL"):
-        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
-        if settings.sasl_mechanism == "PLAIN":
-            return faust.SASLCredentials(username=settings.sasl_username, password=password,
-                                         ssl_context=context)
-        return faust.SASLCredentials(username=settings.sasl_username, password=password,
-                                     mechanism=settings.sasl_mechanism, ssl_context=context)
-    if context is not None:
-        return faust.SSLCredentials(context)
-    return None
+    """SASL and TLS from stream.security, the same path as the CLI's aiokafka clients."""
+    return client_security(settings).faust_credentials()
 
 
 def create_service(settings: Settings, metrics: Metrics | None = None) -> Service:

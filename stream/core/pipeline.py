@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any, Protocol, TypeVar
 
-from stream.core import dedup, events
+from stream.core import boilerplate, dedup, events
 from stream.core.clean import clean_article
 from stream.core.dedup.minhash import signature
 from stream.core.models import (
@@ -47,7 +47,12 @@ def publish(
     event_memory: MutableMapping[str, Any],
     policy: dedup.NearPolicy = dedup.DEFAULT_POLICY,
 ) -> list[OutRecord]:
-    """Decide unique or duplicate, fold events, and say what to publish, in order."""
+    """Strip learned boilerplate, decide unique or duplicate, fold events, and say what
+    to publish, in order. The dedup memory also holds the per-source paragraph counts."""
+    original_text = analysed.article.text
+    learned = boilerplate.learned_indices(analysed, dedup_memory)
+    if learned:
+        analysed = boilerplate.strip_paragraphs(analysed, learned)
     article, extraction = analysed.article, analysed.extraction
     verdict = dedup.decide(article, analysed.fingerprint, dedup_memory, policy)
     if verdict.is_duplicate:
@@ -67,6 +72,8 @@ def publish(
                 if old not in {e.event_id for e in match_events}]
     records += [OutRecord("match_results", e.event_id, match_event_value(e)) for e in match_events]
     records += [OutRecord("quotes", e.event_id, quote_event_value(e)) for e in quote_events]
+    if not verdict.seen_before:
+        boilerplate.count_paragraphs(analysed, original_text, dedup_memory)
     dedup.remember(article, analysed.fingerprint, verdict, dedup_memory, policy)
     return records
 

@@ -124,6 +124,18 @@ def test_ambiguous_alias_returns_every_id() -> None:
         Mention(0, 6, "Rivers", ("club:river-a", "club:river-b"))]
 
 
+def test_overlaps_resolved_longest_first() -> None:
+    kb = KnowledgeBase.from_documents([{"entities": [
+        {"id": "club:ab", "type": "club", "name": "Alpha Beta"},
+        {"id": "club:bcd", "type": "club", "name": "Beta Gamma Delta"},
+        {"id": "club:d", "type": "club", "name": "Delta"},
+        {"id": "club:e", "type": "club", "name": "Epsilon"},
+    ]}])
+    text = "Alpha Beta Gamma Delta, then Epsilon and Delta."
+    assert [(m.surface, m.entity_ids) for m in Gazetteer(kb).find(text)] == [
+        ("Beta Gamma Delta", ("club:bcd",)), ("Epsilon", ("club:e",)), ("Delta", ("club:d",))]
+
+
 def test_type_filter_and_user_merge() -> None:
     kb = load_default().merged_with({"entities": [
         {"id": "club:villaverde-fc", "type": "club", "name": "Villaverde FC",
@@ -139,9 +151,12 @@ def test_type_filter_and_user_merge() -> None:
 def test_speed_is_reported(gazetteer: Gazetteer) -> None:
     paragraph = (
         "Atlético Madrid’s win over Real Betis at the Metropolitano, with Julián Álvarez "
-        "scoring twice, keeps the pressure on Barcelona before the Champions League game "
-        "against Bayern Munich. “We were patient,” said the coach, who told Marca that the "
-        "squad is tired after a long run of matches in LaLiga and the Copa del Rey. "
+        "scoring twice, keeps the pressure on the leaders before the midweek trip to face "
+        "Bayern Munich. “We were patient and we knew the chances would come,” the coach said "
+        "afterwards, adding that the squad is tired after a long run of matches and that he "
+        "would rotate for the cup tie on Thursday. The visitors had started brightly and hit "
+        "the bar twice in the first twenty minutes, but faded badly after the break when the "
+        "home side pressed higher and won the ball back in dangerous areas again and again. "
     )
     text = (paragraph * 20)[:4096]
     gazetteer.find(text)

@@ -133,6 +133,16 @@ def test_epithet_mentions_count_as_clubs() -> None:
     assert line(result) == "Real Madrid 0-2 Celta Vigo"
 
 
+def test_sentence_opening_with_the_result_finds_a_later_subject() -> None:
+    text = "The 3-0 defeat by Atalanta in the final ended Napoli's unbeaten run."
+    assert line(only(text)) == "Atalanta 3-0 Napoli"  # home unknown: textual order
+
+
+def test_winners_and_ran_out() -> None:
+    assert line(only("Leicester were 2-1 winners at Derby.")) == "Derby 1-2 Leicester"
+    assert line(only("Leicester ran out 3-1 winners against Derby.")) == "Leicester 3-1 Derby"
+
+
 def test_bare_score_line_is_home_first() -> None:
     assert line(only("Liverpool 1-2 Tottenham")) == "Liverpool 1-2 Tottenham"
 

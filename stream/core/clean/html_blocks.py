@@ -17,15 +17,12 @@ from selectolax.lexbor import LexborNode
 # Elements that start a new paragraph in the rendered page.
 BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
-    "pre table tbody thead tfoot tr caption figure header footer nav aside "
+    "pre table tbody thead tfoot tr td th caption figure header footer nav aside "
     "form fieldset hr address center details summary body html menu dialog "
     "legend hgroup search".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
-# Table cells are joined into one paragraph per row ("1 Kyle Busch 5040"),
-# which is how a reader perceives a data table; paragraphs inside a cell of a
-# layout table still form their own blocks.
 _CELL_TAGS = frozenset({"td", "th"})
 
 # Tags whose role is page chrome whatever their class says.
@@ -65,9 +62,14 @@ _POS_RE = re.compile(
     "article-?body|articlebody|article__body|article-?content|article-?text|"
     "articletext|story-?body|storybody|story-?content|storytext|story-?text|"
     "entry-?content|entrycontent|post-?content|postcontent|post-?body|postbody|"
-    "post-?entry|post-?text|body-?text|bodytext|main-?content|maincontent|"
-    "content-?body|rich-?text|richtext|article-?main|blog-?post|single-?post|"
-    "td-post-content|field-?body|node-?content|page-?content|text-?content"
+    "post-?entry|post-?text|body-?text|bodytext|content-?body|rich-?text|"
+    "richtext|article-?main|field-?body"
+)
+# Generic page-level content wrappers: often hold the sidebar and comments
+# too, so they only cancel a negative match instead of earning a bonus.
+_WEAK_POS_RE = re.compile(
+    "main-?content|maincontent|page-?content|text-?content|node-?content|"
+    "blog-?post|single-?post|hentry|h-entry"
 )
 # Embedded posts (tweets, Instagram) are quoted material the author put in
 # the article, even when the wrapper's class also says "social".
@@ -131,7 +133,7 @@ def _names_mark(names: str) -> int:
     if mark is None:
         if _POS_RE.search(names):
             mark = POSITIVE
-        elif _EMBED_RE.search(names):
+        elif _EMBED_RE.search(names) or _WEAK_POS_RE.search(names):
             mark = NORMAL
         elif _NEG_SUBSTR_RE.search(names) or not _NEG_TOKENS.isdisjoint(
             _TOKEN_SPLIT_RE.split(names)
@@ -190,7 +192,7 @@ def _inline_mark(attrs: dict[str, str | None]) -> int:
 class _Builder:
     """Accumulates inline text into blocks owned by the innermost block element."""
 
-    __slots__ = ("page", "buf", "link_chars", "open_blocks")
+    __slots__ = ("buf", "link_chars", "open_blocks", "page")
 
     def __init__(self) -> None:
         self.page = Page()
@@ -240,8 +242,6 @@ def _open_element(node: LexborNode, tag: str, out: _Builder) -> int:
         return _EXIT_BLOCK
     if attrs and _inline_mark(attrs) == SKIP:
         return -1
-    if tag in _CELL_TAGS:
-        out.buf.append(" ")
     return _EXIT_LINK if tag == "a" else _EXIT_NONE
 
 
@@ -294,4 +294,37 @@ def walk(root: LexborNode) -> Page:
         if stack.pop()[1] == _EXIT_BLOCK:
             out.exit_block()
     out.exit_block()
+    _merge_table_rows(out.page)
     return out.page
+
+
+def _merge_table_rows(page: Page) -> None:
+    """Join the cells of data-table rows into one block per row.
+
+    Why: a reader perceives a data table row ("1 Kyle Busch 5040 5") as one
+    line, and single cells are too short to score as prose.  Rows where a
+    cell holds several blocks are layout tables and are left alone, so a
+    navigation column never gets glued to the article next to it.
+    """
+    blocks = page.blocks
+    tags, parents = page.tags, page.parents
+    per_cell: dict[int, int] = {}
+    for block in blocks:
+        if block.tag in _CELL_TAGS:
+            per_cell[block.owner] = per_cell.get(block.owner, 0) + 1
+    if not per_cell:
+        return
+    layout_rows = {parents[cell] for cell, count in per_cell.items() if count > 1}
+    merged: list[Block] = []
+    for block in blocks:
+        row = parents[block.owner] if block.tag in _CELL_TAGS else -1
+        if row < 0 or row in layout_rows:
+            merged.append(block)
+            continue
+        last = merged[-1] if merged else None
+        if last is not None and last.owner == row:
+            last.text = f"{last.text} {block.text}"
+            last.link_chars += block.link_chars
+        else:
+            merged.append(Block(block.text, block.link_chars, row, tags[row]))
+    page.blocks = merged

@@ -53,12 +53,29 @@ _CODEC_SUPERSETS = {
     "tis-620": "cp874",
 }
 
-_RAW_TEXT_RE = re.compile(
-    r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
+_RAW_TEXT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 _VOID_TAGS = frozenset(
-    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param", "keygen", "basefont", "bgsound", "frame"]
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "param",
+        "keygen",
+        "basefont",
+        "bgsound",
+        "frame",
+    ]
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -139,9 +156,7 @@ def _max_depth(html: str) -> int:
         if match.group(1):
             if depth:
                 depth -= 1
-        elif match.group(2).lower() not in void and not match.group(0).endswith(
-            "/>"
-        ):
+        elif match.group(2).lower() not in void and not match.group(0).endswith("/>"):
             depth += 1
             if depth > deepest:
                 deepest = depth

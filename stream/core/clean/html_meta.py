@@ -195,9 +195,7 @@ def _node_text(tree: LexborHTMLParser, selector: str) -> str | None:
     return text or None
 
 
-def _pick_title(
-    tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]
-) -> str | None:
+def _pick_title(tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]) -> str | None:
     """Headline: og:title / JSON-LD headline / h1, else ``<title>`` minus site."""
     for candidate in (
         metas.get("og:title"),
@@ -269,9 +267,7 @@ def _parse_date(value: str | None) -> str | None:
     return None
 
 
-def _pick_date(
-    tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]
-) -> str | None:
+def _pick_date(tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]) -> str | None:
     """Publication date from meta tags, JSON-LD, then the first ``<time>``."""
     for key in _DATE_META_KEYS[:3]:
         found = normalise_date(metas.get(key))
@@ -299,9 +295,7 @@ def normalise_language(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _pick_language(
-    tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]
-) -> str | None:
+def _pick_language(tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, Any]) -> str | None:
     """``<html lang>``, then language metas, then JSON-LD ``inLanguage``."""
     html = tree.css_first("html")
     if html is not None:

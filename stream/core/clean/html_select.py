@@ -25,12 +25,18 @@ from stream.core.clean.html_blocks import (
 
 _WORD_RE = re.compile(r"\w+")
 
+# A JSON-LD articleBody of at least this many shingles (~150 words) is taken
+# to be the full body even when the first pass found more text: teasers put
+# in articleBody are one or two short paragraphs.
+_FULL_REFERENCE_SHINGLES = 150
+
 # Short lines that are page furniture even inside the article container.
 _BOILERPLATE_RE = re.compile(
     r"^(?:advertisements?|ad|sponsored(?: content)?|story continues below|"
     r"continue reading|read more|read next|see also|more:|related:|"
     r"related (?:articles?|stories|content|coverage|posts?)|"
-    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)|recommended|trending|most (?:read|popular)|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)|"
+    r"recommended|trending|most (?:read|popular)|"
     r"share (?:this|on)|share|tweet|email|print|comments?|leave a (?:comment|reply)|"
     r"(?:sign up|subscribe|register)\b|follow us|click here|"
     r"(?:photo|image|picture|video|credit|source)s? ?:|"
@@ -40,6 +46,14 @@ _BOILERPLATE_RE = re.compile(
     r"this (?:article|story) (?:was|is|has been) (?:originally )?"
     r"(?:published|updated)|updated:?|published:?|posted:?|last (?:updated|modified)"
     r")",
+    re.IGNORECASE,
+)
+# A line that is only a date/time stamp ("Updated Nov. 18, 2019 12:02 PM").
+_DATE_WORDS_RE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|\b(?:am|pm|a\.m\.|p\.m\.)|"
+    r"\b(?:updated|published|posted|last|modified|on|at|et|est|edt|pst|pdt|"
+    r"gmt|utc|bst|cet|ist)\b|\d+|[\s,.:/|\-–—()]+",
     re.IGNORECASE,
 )
 # Photo captions and credits that survive as short paragraphs.
@@ -102,7 +116,7 @@ def _ancestors(page: Page, index: int) -> list[int]:
 def _sum_up(page: Page, weights: Sequence[float], chains: list[list[int]]) -> list[float]:
     """Sum block weights into every ancestor element."""
     totals = [0.0] * len(page.tags)
-    for weight, chain in zip(weights, chains):
+    for weight, chain in zip(weights, chains, strict=True):
         if weight:
             for element in chain:
                 totals[element] += weight
@@ -123,7 +137,7 @@ def _effective_marks(
     total = positive[0] if positive else 0.0
     clean = sum(
         w
-        for w, c in zip(weights, chains)
+        for w, c in zip(weights, chains, strict=True)
         if w > 0 and not _under_negative(c, marks, len(marks))
     )
     for i, mark in enumerate(marks):
@@ -146,8 +160,9 @@ def select_blocks(page: Page, reference: set[tuple[str, ...]] | None) -> list[Bl
     """Blocks of the best container, filtered, in document order.
 
     With a JSON-LD reference body, a first pass without it measures how much
-    text the page shows; only a reference about as long as that is trusted
-    to vote blocks *out* (short ``articleBody`` values are teasers).
+    text the page shows; only a reference that is long in absolute terms or
+    about as long as that text is trusted to vote blocks *out* (short
+    ``articleBody`` values are teasers).
     """
     blocks = page.blocks
     if not blocks:
@@ -157,8 +172,8 @@ def select_blocks(page: Page, reference: set[tuple[str, ...]] | None) -> list[Bl
     selected = _select(page, chains, weights)
     if reference:
         shown = shingle_set(" ".join(b.text for b in selected))
-        complete = len(reference) >= 0.5 * len(shown)
-        voted = [_vote(b, w, reference, complete) for b, w in zip(blocks, weights)]
+        complete = len(reference) >= min(0.5 * len(shown), _FULL_REFERENCE_SHINGLES)
+        voted = [_vote(b, w, reference, complete) for b, w in zip(blocks, weights, strict=True)]
         selected = _select(page, chains, voted)
     return _trim(_filter(selected))
 
@@ -170,13 +185,13 @@ def _select(page: Page, chains: list[list[int]], weights: list[float]) -> list[B
     root = len(page.tags)  # sentinel: no element, so marks apply everywhere
     scoring = [
         min(w, 0.0) if _under_negative(c, marks, root) else w
-        for w, c in zip(weights, chains)
+        for w, c in zip(weights, chains, strict=True)
     ]
     totals = _sum_up(page, scoring, chains)
     container = _best_container(totals, marks)
     return [
         b
-        for b, c in zip(page.blocks, chains)
+        for b, c in zip(page.blocks, chains, strict=True)
         if container in c and not _under_negative(c, marks, container)
     ]
 
@@ -208,9 +223,7 @@ def _coverage(block: Block, reference: set[tuple[str, ...]]) -> float:
     return len(own & reference) / len(own)
 
 
-def _vote(
-    block: Block, weight: float, reference: set[tuple[str, ...]], complete: bool
-) -> float:
+def _vote(block: Block, weight: float, reference: set[tuple[str, ...]], complete: bool) -> float:
     """Adjust a block's weight by whether JSON-LD ``articleBody`` contains it."""
     if len(block.text) < 25:
         return weight
@@ -225,6 +238,7 @@ def _vote(
 def _filter(blocks: list[Block]) -> list[Block]:
     """Drop link lists, titles, captions and stock boilerplate lines."""
     out: list[Block] = []
+    prose_seen = False  # timestamps are only chrome above the first paragraph
     for block in blocks:
         n = len(block.text)
         if block.tag == "h1":
@@ -237,8 +251,16 @@ def _filter(blocks: list[Block]) -> list[Block]:
             continue
         if n < 150 and _CAPTION_RE.search(block.text):
             continue
+        if n < 60 and not prose_seen and _is_dateline(block.text):
+            continue
+        prose_seen = prose_seen or n >= 80
         out.append(block)
     return out
+
+
+def _is_dateline(text: str) -> bool:
+    """True for a short line made only of date/time words and digits."""
+    return any(c.isdigit() for c in text) and not _DATE_WORDS_RE.sub("", text)
 
 
 def _is_quote(text: str) -> bool:
@@ -252,9 +274,11 @@ def _trim(blocks: list[Block]) -> list[Block]:
     while end:
         last = blocks[end - 1]
         n = len(last.text)
-        if last.tag in HEADING_TAGS or n < 20:
-            end -= 1
-        elif n < 300 and not _is_quote(last.text) and _END_MATTER_RE.search(last.text):
+        if (
+            last.tag in HEADING_TAGS
+            or n < 20
+            or (n < 300 and not _is_quote(last.text) and _END_MATTER_RE.search(last.text))
+        ):
             end -= 1
         else:
             break

@@ -9,8 +9,10 @@ space and the folded text gets a trailing space, so an alias can only end at a w
 ("Madrid’s" -> "madrid s" yields "Madrid"); the start boundary is checked per hit.
 
 Candidates are resolved longest first and never overlap, so "Real Madrid" wins over "Madrid"
-and "Manchester United" over "United".  Aliases the knowledge base marks as cased must appear
-exactly as written in the original text ("AS" the newspaper, not "as").
+and "Manchester United" over "United" (suffixes are dropped as they are found; prefixes and
+other overlaps are settled per cluster of overlapping spans, so the cost stays linear).
+Aliases the knowledge base marks as cased must appear exactly as written in the original text
+("AS" the newspaper, not "as").
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Mention(NamedTuple):
 
 # One stored alias form: (entity id, exact spelling required or None when case-insensitive).
 _Entry = tuple[str, str | None]
+# A candidate match: (start, end, entity ids).
+_Span = tuple[int, int, tuple[str, ...]]
 
 
 def _alias_keys(alias: str) -> set[str]:
@@ -59,6 +63,8 @@ def _alias_keys(alias: str) -> set[str]:
 
 def _cased_match(surface: str, exact: str) -> bool:
     """Exact spelling, allowing other whitespace and a lowercase leading article."""
+    if surface == exact:
+        return True
     flat = " ".join(surface.split())
     if flat == exact:
         return True
@@ -109,19 +115,26 @@ class Gazetteer:
         folded = fold_text(text) + " "
         if _PLACEHOLDER in folded and _COMBINING.search(text):
             return self._find_decomposed(text)
-        return [Mention(s, e, text[s:e], ids) for s, e, ids in self._spans(text, folded)]
+        new = tuple.__new__  # skips the named tuple's Python-level __new__: one call per hit
+        return [new(Mention, (s, e, text[s:e], ids)) for s, e, ids in self._spans(text, folded)]
 
-    def _spans(self, text: str, folded: str) -> list[tuple[int, int, tuple[str, ...]]]:
-        candidates: list[tuple[int, int, tuple[str, ...]]] = []
+    def _spans(self, text: str, folded: str) -> list[_Span]:
+        candidates: list[_Span] = []
         append = candidates.append
+        prev_end = prev_length = -1
         for last, (length, plain, cased) in self._automaton.iter(folded):
+            if last == prev_end and length <= prev_length:
+                continue  # a suffix of an alias already kept ("Madrid" in "Real Madrid")
             start = last - length
             if start and folded[start - 1] != " ":
                 continue  # the alias starts inside a word
             if cased is not None:
                 plain = _with_cased(plain, cased, text[start:last])
             if plain:
+                if last == prev_end:
+                    candidates.pop()
                 append((start, last, plain))
+                prev_end, prev_length = last, length
         return _longest_first(candidates)
 
     def _find_decomposed(self, text: str) -> list[Mention]:
@@ -136,21 +149,36 @@ class Gazetteer:
         return mentions
 
 
-def _longest_first(
-    candidates: list[tuple[int, int, tuple[str, ...]]],
-) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Keep the longest candidates that do not overlap an already kept one; text order out."""
+def _longest_first(candidates: list[_Span]) -> list[_Span]:
+    """Keep the longest candidates that do not overlap an already kept one; text order out.
+
+    Most candidates overlap nothing, so the work is done per cluster of overlapping spans
+    (one linear sweep); only inside a cluster are spans taken longest first.
+    """
     if len(candidates) < 2:
         return candidates
-    candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
-    taken = bytearray(max(c[1] for c in candidates))
-    chosen: list[tuple[int, int, tuple[str, ...]]] = []
-    for start, end, ids in candidates:
-        if taken.find(1, start, end) == -1:
-            taken[start:end] = b"\x01" * (end - start)
-            chosen.append((start, end, ids))
-    chosen.sort()
+    candidates.sort()
+    chosen: list[_Span] = []
+    cluster: list[_Span] = [candidates[0]]
+    cluster_end = candidates[0][1]
+    for span in candidates[1:]:
+        if span[0] < cluster_end:
+            cluster.append(span)
+            cluster_end = max(cluster_end, span[1])
+            continue
+        chosen.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
+        cluster, cluster_end = [span], span[1]
+    chosen.extend(cluster if len(cluster) == 1 else _resolve_cluster(cluster))
     return chosen
+
+
+def _resolve_cluster(cluster: list[_Span]) -> list[_Span]:
+    kept: list[_Span] = []
+    for span in sorted(cluster, key=lambda c: (c[0] - c[1], c[0])):
+        if all(span[1] <= k[0] or k[1] <= span[0] for k in kept):
+            kept.append(span)
+    kept.sort()
+    return kept
 
 
 def _benchmark(paths: list[str]) -> None:

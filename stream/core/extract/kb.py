@@ -323,7 +323,7 @@ class KnowledgeBase:
     caller may change it under another.
     """
 
-    __slots__ = ("_alias_index", "_by_alias", "_entities", "_headers", "_home_clubs")
+    __slots__ = ("_alias_index", "_by_alias", "_entities", "_headers", "_home_clubs", "_venue_of")
 
     def __init__(
         self, entities: Iterable[KbEntity], headers: Iterable[Mapping[str, str]] = ()
@@ -344,6 +344,10 @@ class KnowledgeBase:
             {k: _dedupe(eid for eid, _ in v) for k, v in self._alias_index.items()}
         )
         self._home_clubs = self._index_home_clubs()
+        self._venue_of: dict[str, str] = {}
+        for venue_id, clubs in self._home_clubs.items():
+            for club_id in clubs:
+                self._venue_of.setdefault(club_id, venue_id)
 
     # -- construction ---------------------------------------------------------------------
 
@@ -448,10 +452,8 @@ class KnowledgeBase:
         venue = self._related(club_id, "stadium", "venue")
         if venue is not None:
             return venue
-        for candidate in self._entities.values():
-            if candidate.type == "venue" and club_id in self._home_clubs.get(candidate.id, ()):
-                return candidate
-        return None
+        venue_id = self._venue_of.get(club_id)
+        return self._entities[venue_id] if venue_id is not None else None
 
     def home_clubs_of(self, venue_id: str) -> tuple[KbEntity, ...]:
         """Every club that plays home games at a venue (San Siro has two)."""

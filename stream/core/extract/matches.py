@@ -114,11 +114,11 @@ _PARTICIPLES = frozenset(
 )
 _LOSS_WORDS = frozenset(
     "lost lose loses losing loss losses defeat defeats fell succumbed slumped crashed humbled "
-    "collapse collapsed collapses suffered beaten".split()
+    "collapse collapsed collapses suffered beaten losers".split()
 )
 _WIN_WORDS = frozenset(
-    "won win wins winning beat beats beating victory victories demolition rout routed edge "
-    "edged edging defeated defeating swept overcame".split()
+    "won win wins winning winners beat beats beating victory victories demolition rout routed "
+    "edge edged edging defeated defeating swept overcame".split()
 )
 _WIN_PREFIXES = ("triumph", "thrash", "demolish", "hammer", "crush", "stun", "dispatch")
 _DRAW_WORDS = frozenset({"draw", "draws", "drew", "drawn", "stalemate", "held"})
@@ -132,6 +132,8 @@ _PRONOUN_SUBJECT = re.compile(
     r"(?:They|Their|His\s+side|Her\s+side|The\s+(?:side|team|club))\b"
 )
 _MAX_OBJECT_GAP = 80
+#: How far into its sentence a score may sit for the sentence to "open with" it.
+_OPENING_SCORE_MAX = 30
 #: Same two clubs, same winner ("" for a draw), same goals: the same match.
 _Key = tuple[frozenset[str], str, tuple[int, int]]
 
@@ -226,16 +228,7 @@ def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
         return None
     venue = _nearest(ctx.venues, sentence, score.start())
     subject_home = _subject_home(ctx, teams, sentence, venue)
-    stated = subject_home is not None
-    high, low = max(goals), min(goals)
-    subject_goals, object_goals = (high, low) if subject_won else (low, high)
-    if teams.bare:
-        subject_goals, object_goals = goals
-    if subject_home is None:
-        subject_home = teams.subject.start < teams.object.start
-    home, away = (teams.subject, teams.object) if subject_home else (teams.object, teams.subject)
-    home_goals, away_goals = ((subject_goals, object_goals) if subject_home
-                              else (object_goals, subject_goals))
+    home, away, home_goals, away_goals = _orient(teams, goals, subject_won, subject_home)
     competition = _nearest(ctx.competitions, sentence, score.start())
     result = MatchResult(
         home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
@@ -244,7 +237,21 @@ def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
                                    ctx.published_at),
         venue=venue.ref if venue else None, span=sentence,
     )
-    return _Found(result, oriented=stated)
+    return _Found(result, oriented=subject_home is not None)
+
+
+def _orient(teams: _Teams, goals: tuple[int, int], subject_won: bool,
+            subject_home: bool | None) -> tuple[EntityMention, EntityMention, int, int]:
+    """(home, away, home goals, away goals): the winner takes the higher number (the bare
+    line keeps its own order); unknown home/away falls back to the textual order."""
+    high, low = max(goals), min(goals)
+    subject_goals, object_goals = goals if teams.bare else (
+        (high, low) if subject_won else (low, high))
+    if subject_home is None:
+        subject_home = teams.subject.start < teams.object.start
+    if subject_home:
+        return teams.subject, teams.object, subject_goals, object_goals
+    return teams.object, teams.subject, object_goals, subject_goals
 
 
 def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) -> bool:
@@ -300,7 +307,8 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
     else:
         return None
     if subject is None and _in_object_position(ctx.text, obj):
-        subject = _subject_from_context(ctx, sentence, obj)
+        subject = (_subject_from_context(ctx, sentence, obj)
+                   or _subject_later(ctx, sentence, obj, s))
         window_start = lo
     else:
         window_start = subject.end if subject is not None else lo
@@ -340,6 +348,20 @@ def _subject_from_context(ctx: _Context, sentence: tuple[int, int],
     if subject is None and para_lo > 0 and _PRONOUN_SUBJECT.match(text, sentence[0]):
         subject = _last_subject(ctx, _paragraph_start(text, para_lo), para_lo, obj)
     return subject
+
+
+def _subject_later(ctx: _Context, sentence: tuple[int, int], obj: EntityMention,
+                   s: int) -> EntityMention | None:
+    """A sentence opening with the result ("The 3-0 defeat by X ended Y's run"): the
+    first later club that is not itself an object."""
+    if s - sentence[0] > _OPENING_SCORE_MAX:
+        return None
+    i_lo = bisect_left(ctx.club_starts, obj.end)
+    i_hi = bisect_left(ctx.club_starts, sentence[1])
+    for mention in ctx.clubs[i_lo:i_hi]:
+        if mention.ref.id != obj.ref.id and not _in_object_position(ctx.text, mention):
+            return mention
+    return None
 
 
 def _paragraph_start(text: str, para_lo: int) -> int:
@@ -494,6 +516,8 @@ def _merge(found: dict[_Key, _Found], new: _Found) -> None:
         found[key] = new
         return
     base, extra = (new, old) if new.oriented and not old.oriented else (old, new)
+    if base is old and not _adds_detail(old.result, new.result):
+        return
     merged = replace(
         base.result,
         competition=base.result.competition or extra.result.competition,
@@ -502,3 +526,10 @@ def _merge(found: dict[_Key, _Found], new: _Found) -> None:
         span=old.result.span,
     )
     found[key] = _Found(merged, base.oriented)
+
+
+def _adds_detail(old: MatchResult, new: MatchResult) -> bool:
+    """Whether a repeated statement fills a field the first one left empty."""
+    return ((old.competition is None and new.competition is not None)
+            or (old.date is None and new.date is not None)
+            or (old.venue is None and new.venue is not None))
