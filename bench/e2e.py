@@ -26,6 +26,9 @@ Targets are printed next to the figures, never asserted.
 Usage::
 
     python bench/e2e.py [--articles N] [--quick] [--brokers HOST:PORT] [--profile DIR]
+
+``--profile`` needs py-spy (``pip install py-spy``); it samples the worker, so the
+figures of a profiled run are a little lower.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -165,15 +167,16 @@ class _Story:
             "venue": rng.choice(VENUES), "comp": rng.choice(COMPETITIONS), "day": rng.choice(DAYS),
             "coach": _name(rng),
         }
-        self.title = (f"{home} {rng.choice(['edge', 'beat', 'hold', 'stun', 'frustrate'])} "
-                      f"{away} {rng.choice(['at', 'in a tense night at', 'after a late twist at'])} "
-                      f"{self.slots['venue']}")
+        verb = rng.choice(["edge", "beat", "hold", "stun", "frustrate"])
+        where = rng.choice(["at", "in a tense night at", "after a late twist at"])
+        self.title = f"{home} {verb} {away} {where} {self.slots['venue']}"
         self.paragraphs: list[str] = [self._fill(rng, rng.choice(RESULTS))]
         size = len(self.paragraphs[0])
         while size < target_bytes:
             sentences = [self._sentence(rng) for _ in range(rng.randint(3, 6))]
             if rng.random() < 0.35:
-                sentences.insert(rng.randint(0, len(sentences)), self._fill(rng, rng.choice(QUOTES)))
+                quote = self._fill(rng, rng.choice(QUOTES))
+                sentences.insert(rng.randint(0, len(sentences)), quote)
             paragraph = " ".join(sentences)
             self.paragraphs.append(paragraph)
             size += len(paragraph) + 2
@@ -204,9 +207,9 @@ def _html(story: _Story, paragraphs: list[str], rng: random.Random, site: str,
           date: datetime) -> str:
     nav = "".join(f'<li><a href="/{s}">{s.title()}</a></li>'
                   for s in ("news", "football", "transfers", "results", "tables", "video"))
+    headlines = ["signs new deal", "ruled out for weeks", "wants move"]
     related = "".join(f'<li><a href="/football/{rng.randint(1000, 99999)}">{_name(rng)} '
-                      f"{rng.choice(['signs new deal', 'ruled out for weeks', 'wants move'])}</a></li>"
-                      for _ in range(rng.randint(3, 7)))
+                      f"{rng.choice(headlines)}</a></li>" for _ in range(rng.randint(3, 7)))
     body = []
     for index, paragraph in enumerate(paragraphs):
         body.append(f"<p>{paragraph}</p>")
@@ -464,9 +467,9 @@ class Run:
 
 class Bench:
     def __init__(self, brokers: str, partitions: int, workdir: Path,
-                 profile: Path | None) -> None:
+                 profile: Path | None, py_spy: str = "py-spy") -> None:
         self.brokers, self.partitions, self.workdir = brokers, partitions, workdir
-        self.profile = profile
+        self.profile, self.py_spy = profile, py_spy
         self.prefix = f"e2e{uuid.uuid4().hex[:8]}"
 
     @staticmethod
@@ -478,8 +481,9 @@ class Bench:
             count = int(rate * plan.rate_seconds)
             yield (f"rate {rate:.0f}/s",
                    make_corpus(count, seed=int(rate), tag=f"r{rate:.0f}", html_share=0.4), rate)
-        for name, share in (("sat plain", 0.0), ("sat html", 1.0), ("sat mixed", 0.4)):
-            yield name, make_corpus(plan.saturation, seed=7, tag=name[4:], html_share=share,
+        for seed, name, share in ((7, "sat plain", 0.0), (8, "sat html", 1.0),
+                                  (9, "sat mixed", 0.4)):
+            yield name, make_corpus(plan.saturation, seed=seed, tag=name[4:], html_share=share,
                                     copy_share=0.0 if share == 1.0 else 0.15), None
 
     # -- the service
@@ -506,11 +510,8 @@ class Bench:
         for index in range(workers):
             port = free_port()
             command = [sys.executable, "-m", "stream.cli", "worker"]
-            if self.profile is not None and workers == 1:
-                self.profile.mkdir(parents=True, exist_ok=True)
-                command = [sys.executable, "-m", "cProfile", "-o",
-                           str(self.profile / "service-worker.prof"), "-m", "stream.cli", "worker"]
-            procs.append(Worker(command, {**env, "STREAM_WEB_PORT": str(port)},
+            procs.append(Worker(command, {**env, "STREAM_WEB_PORT": str(port),
+                                          "STREAM_DATA_DIR": f"{env['STREAM_DATA_DIR']}-{index}"},
                                 self.workdir / f"{label}-{index}.log",
                                 f"http://127.0.0.1:{port}/readyz"))
         topics = {settings.topic_enriched: "enriched", settings.topic_duplicates: "duplicate",
@@ -535,9 +536,6 @@ class Bench:
                "REF_DATA_DIR": str(self.workdir / "ref-state")}
         command = [sys.executable, str(REPO / "bench" / "reference_pipeline.py"), "worker",
                    "-l", "warning", "--web-port", str(port)]
-        if self.profile is not None:
-            command = [sys.executable, "-m", "cProfile", "-o",
-                       str(self.profile / "reference-worker.prof"), *command[1:]]
         worker = Worker(command, env, self.workdir / "ref.log", f"http://127.0.0.1:{port}/")
 
         def classify(_kind: str, value: bytes) -> str:
@@ -563,9 +561,15 @@ class Bench:
             current = Plan(plan.saturation, plan.rate_seconds,
                            plan.rates if rates else (), plan.warmup, plan.phase_timeout)
             for name, articles, rate in self.corpora(current):
-                phases[name] = await run_phase(
-                    name, producer, topic, outputs, articles, workers, rate=rate,
-                    timeout=180.0 if name == "warm-up" else plan.phase_timeout)
+                spy = self.spy(label, name, workers)
+                try:
+                    phases[name] = await run_phase(
+                        name, producer, topic, outputs, articles, workers, rate=rate,
+                        timeout=180.0 if name == "warm-up" else plan.phase_timeout)
+                finally:
+                    if spy is not None:
+                        spy.send_signal(signal.SIGINT)
+                        spy.wait(30)
                 if name == "warm-up" and len(workers) > 1:
                     await asyncio.sleep(3)  # let the group settle after the second join
         finally:
@@ -574,6 +578,21 @@ class Bench:
             await outputs.stop()
             await producer.stop()
         return Run(label, len(workers), phases)
+
+    def spy(self, label: str, phase: str, workers: list[Worker]
+            ) -> subprocess.Popen[bytes] | None:
+        """py-spy on the single worker of a run during its saturation phases (--profile)."""
+        if self.profile is None or len(workers) != 1 or not phase.startswith("sat"):
+            return None
+        assert workers[0].proc is not None
+        self.profile.mkdir(parents=True, exist_ok=True)
+        name = f"{label.split()[0]}-{phase.replace(' ', '-')}"
+        spy = subprocess.Popen(
+            [self.py_spy, "record", "--pid", str(workers[0].proc.pid), "--rate", "200",
+             "--idle", "--format", "raw", "-o", str(self.profile / f"{name}.txt")],
+            stdout=subprocess.DEVNULL, stderr=(self.workdir / f"{name}.spy.log").open("wb"))
+        time.sleep(0.5)
+        return spy
 
     async def cleanup(self) -> list[str]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.brokers)
@@ -639,7 +658,8 @@ def report(runs: list[Run]) -> None:
                   f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
     two = next((r for r in runs if r.label.startswith("stream") and r.workers == 2), None)
     if service is not None and two is not None:
-        print(f"  scaling 1 -> 2 workers (mixed): x{two.phases['sat mixed'].rate / service.phases['sat mixed'].rate:.2f}"
+        scale = two.phases["sat mixed"].rate / service.phases["sat mixed"].rate
+        print(f"  scaling 1 -> 2 workers (mixed): x{scale:.2f}"
               f" on {os.cpu_count()} CPUs shared with the broker and this client")
 
 
@@ -648,7 +668,7 @@ async def main_async(args: argparse.Namespace) -> int:
                  phase_timeout=120.0)
             if args.quick else Plan(saturation=args.articles or 2000, rate_seconds=20.0))
     workdir = Path(tempfile.mkdtemp(prefix="stream-e2e-"))
-    bench = Bench(args.brokers, args.partitions, workdir, args.profile)
+    bench = Bench(args.brokers, args.partitions, workdir, args.profile, args.py_spy)
     sample = make_corpus(300, seed=1, tag="size", html_share=0.4)
     sizes = sorted(a.size for a in sample)
     roles = Counter(a.role for a in sample)
@@ -685,8 +705,10 @@ def main() -> int:
     parser.add_argument("--skip-two", action="store_true", help="no two-worker run")
     parser.add_argument("--keep-logs", action="store_true")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="run the 1-worker service and the reference under cProfile, "
-                             "writing .prof files into this directory")
+                        help="record py-spy profiles (collapsed stacks, idle included) of the "
+                             "1-worker service and the reference during the saturation phases "
+                             "into this directory")
+    parser.add_argument("--py-spy", default="py-spy", help="py-spy executable for --profile")
     args = parser.parse_args()
     return asyncio.run(main_async(args))
 

@@ -119,9 +119,9 @@ async def backfill(settings: Settings, *, since: datetime, version: str,
     steps = steps or _steps_for(target)
     summary = BackfillSummary(version, group_id(settings, version))
     started = time.monotonic()
+    partitions = await topic_partitions(settings, settings.topic_raw)
     consumer = await start_reader(settings, group_id=summary.group)
     try:
-        partitions = await topic_partitions(consumer, settings.topic_raw)
         ranges = await resolve_ranges(consumer, partitions, since, None)
         summary.ranges = {tp.partition: r for tp, r in ranges.items()}
         producer = await start_producer(settings)
@@ -175,6 +175,8 @@ async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: St
 async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int],
                   group: str) -> None:
     """Record the end reached, only after every output was acknowledged."""
+    if not offsets:
+        return
     try:
         consumer.assign(list(offsets))
         await consumer.commit(offsets)

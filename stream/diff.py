@@ -68,9 +68,10 @@ def compare(output: str, left_topic: str, right_topic: str, left: dict[str, Any]
 
 async def read_latest(settings: Settings, topic: str) -> dict[str, Any]:
     """Last value per key of a topic, read to the end offsets captured at start."""
+    partitions = await topic_partitions(settings, topic)
     consumer = await start_reader(settings)
     try:
-        bounds = await offset_bounds(consumer, await topic_partitions(consumer, topic))
+        bounds = await offset_bounds(consumer, partitions)
         latest: dict[str, Any] = {}
         async for record in read_ranges(consumer, bounds):
             key = record.key.decode("utf-8", "replace") if record.key is not None else ""

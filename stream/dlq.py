@@ -108,10 +108,10 @@ async def read_letters(settings: Settings, *, starts: dict[TopicPartition, int] 
     ``starts`` skips what is known to be done; the ends bound the read, so a redrive whose
     letters fail again (and come back to the DLQ) still stops.
     """
+    partitions = await topic_partitions(settings, settings.topic_dlq)
     consumer = await start_reader(settings)
     try:
-        bounds = await offset_bounds(consumer, await topic_partitions(consumer,
-                                                                      settings.topic_dlq))
+        bounds = await offset_bounds(consumer, partitions)
     except BaseException:
         await consumer.stop()
         raise
@@ -249,11 +249,7 @@ async def redrive(settings: Settings, *, reason: str | None = None, dry_run: boo
 
 async def _marks(settings: Settings, groups: dict[str, str]
                  ) -> dict[str, dict[TopicPartition, int | None]]:
-    consumer = await start_reader(settings)
-    try:
-        partitions = await topic_partitions(consumer, settings.topic_dlq)
-    finally:
-        await consumer.stop()
+    partitions = await topic_partitions(settings, settings.topic_dlq)
     by_group = await committed_offsets(settings, list(groups.values()), partitions)
     return {reason: by_group[group] for reason, group in groups.items()}
 

@@ -200,6 +200,8 @@ def _warc_payloads(path: Path, source: str) -> Iterator[Payload]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    if not _starts_with(path, b"WARC/"):
+        raise InputError(f"{path}: not a readable WARC archive (no WARC/ header)")
     try:
         with path.open("rb") as stream:
             for number, record in enumerate(ArchiveIterator(stream), start=1):
@@ -208,6 +210,18 @@ def _warc_payloads(path: Path, source: str) -> Iterator[Payload]:
                     yield _payload(raw, f"{path}#{number}")
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{path}: not a readable WARC archive: {exc}") from exc
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    """Check the (decompressed) head: warcio would otherwise guess at any file's format."""
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+            return stream.read(len(magic)) == magic
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
 
 
 def _warc_article(record: Any, origin: str, source: str) -> RawArticle | None:

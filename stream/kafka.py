@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from stream.errors import BrokerError, InputError
-from stream.security import client_security
+from stream.security import client_security, explain_connect_failure
 from stream.settings import Settings
 
 MiB = 1024 * 1024
@@ -65,7 +65,7 @@ async def _admin(settings: Settings) -> AIOKafkaAdminClient:
         await admin.start()
     except KafkaError as exc:
         await admin.close()
-        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+        raise BrokerError(await explain_connect_failure(settings, exc)) from exc
     return admin
 
 
@@ -121,7 +121,7 @@ async def start_producer(settings: Settings) -> AIOKafkaProducer:
         await producer.start()
     except KafkaError as exc:
         await producer.stop()
-        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+        raise BrokerError(await explain_connect_failure(settings, exc)) from exc
     return producer
 
 
@@ -137,7 +137,7 @@ async def consume(settings: Settings, topics: list[str], *, from_beginning: bool
         await consumer.start()
     except KafkaError as exc:
         await consumer.stop()
-        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+        raise BrokerError(await explain_connect_failure(settings, exc)) from exc
     try:
         while True:
             batch = await consumer.getmany(timeout_ms=500)
@@ -172,19 +172,25 @@ async def start_reader(settings: Settings, *, group_id: str | None = None) -> AI
         await consumer.start()
     except KafkaError as exc:
         await consumer.stop()
-        raise BrokerError(f"cannot reach Kafka at {settings.brokers}: {exc!r}") from exc
+        raise BrokerError(await explain_connect_failure(settings, exc)) from exc
     return consumer
 
 
-async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The partitions of an existing topic; a missing topic is the user's mistake."""
+async def topic_partitions(settings: Settings, topic: str) -> list[TopicPartition]:
+    """The partitions of an existing topic; a missing topic is the user's mistake.
+
+    Asked of the admin API: a consumer's own metadata only covers what it subscribed to.
+    """
+    admin = await _admin(settings)
     try:
-        if topic not in await consumer.topics():
+        if topic not in await admin.list_topics():
             raise InputError(f"topic {topic} does not exist")
-        numbers = consumer.partitions_for_topic(topic) or set()
+        [described] = await admin.describe_topics([topic])
     except KafkaError as exc:
         raise BrokerError(f"reading metadata of {topic} failed: {exc!r}") from exc
-    return [TopicPartition(topic, number) for number in sorted(numbers)]
+    finally:
+        await admin.close()
+    return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
 
 
 async def offset_bounds(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]

@@ -23,9 +23,11 @@ from stream.core.models import OutRecord
 from stream.errors import Reason
 
 _STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
-#: 1.0 must stay a bucket bound: the latency objective (99% within 1 s) is read from it.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-LATENCY_OBJECTIVE_SECONDS = 1.0
+#: The end-to-end latency objective (99% within it; deploy/prometheus/alerts.yml). It must
+#: stay a bucket bound: the burn-rate rules read the share of articles under it from that
+#: bucket (a test checks both).
+LATENCY_OBJECTIVE_SECONDS = 2.5
 
 STAGES = ("analyse", "publish")
 DUPLICATE_KINDS = ("exact", "near")

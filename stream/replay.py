@@ -126,10 +126,10 @@ async def replay(settings: Settings, topic: str, *, start: Bound | None, stop: B
     if rate is not None and rate <= 0:
         raise InputError("--rate must be a positive number of messages per second")
     target = into or topic
+    partitions = await topic_partitions(settings, topic)
+    same_layout = len(await topic_partitions(settings, target)) == len(partitions)
     consumer = await start_reader(settings)
     try:
-        partitions = await topic_partitions(consumer, topic)
-        same_layout = len(await topic_partitions(consumer, target)) == len(partitions)
         ranges = await resolve_ranges(consumer, _select(topic, partitions, partition),
                                       start, stop)
         summary = ReplaySummary(topic, target, {tp.partition: r for tp, r in ranges.items()})

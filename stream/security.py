@@ -108,11 +108,11 @@ def _load_client_certificate(context: ssl.SSLContext, settings: Settings) -> Non
     try:
         context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile), password)
     except ssl.SSLError as exc:
-        hint = ("wrong or missing STREAM_SSL_KEY_PASSWORD?" if "PEM" in str(exc) or
-                "bad decrypt" in str(exc) else "does the key match the certificate?")
-        raise ConfigError(f"cannot load the client certificate STREAM_SSL_CERTFILE="
-                          f"{settings.ssl_certfile} with STREAM_SSL_KEYFILE={settings.ssl_keyfile}"
-                          f": {exc.reason or exc} ({hint})") from None
+        problem = ("the key does not match the certificate" if exc.reason == "KEY_VALUES_MISMATCH"
+                   else "cannot read the key: wrong or missing STREAM_SSL_KEY_PASSWORD, "
+                        "or not a PEM key")
+        raise ConfigError(f"client certificate STREAM_SSL_CERTFILE={settings.ssl_certfile}, "
+                          f"STREAM_SSL_KEYFILE={settings.ssl_keyfile}: {problem}") from None
 
 
 # --------------------------------------------------------------------- secrets in logs
@@ -164,7 +164,11 @@ async def explain_connect_failure(settings: Settings, exc: BaseException) -> str
     if settings.security_protocol == "PLAINTEXT":
         return f"{where}: {exc!r}"
     cause = await _probe(settings)
-    return f"{where}: {cause or repr(exc)}"
+    if cause is None:
+        cause = (f"{exc!r}; the TLS/SASL handshake itself succeeds, so check that "
+                 f"STREAM_SECURITY_PROTOCOL={settings.security_protocol} is the protocol of "
+                 "the broker's listener on that port")
+    return f"{where}: {cause}"
 
 
 async def _probe(settings: Settings) -> str | None:
@@ -186,8 +190,9 @@ def describe_failure(settings: Settings, failure: BaseException) -> str:
     if isinstance(failure, ssl.SSLCertVerificationError):
         return (f"TLS: the broker's certificate is not trusted ({failure.verify_message}); "
                 f"check STREAM_SSL_CAFILE")
-    if isinstance(failure, ssl.SSLError) and "certificate required" in text:
-        return "TLS: the broker requires a client certificate; set STREAM_SSL_CERTFILE/KEYFILE"
+    if _client_certificate_missing(settings, failure):
+        return ("TLS: the broker closed the connection, as one requiring a client certificate "
+                "does (mutual TLS); set STREAM_SSL_CERTFILE and STREAM_SSL_KEYFILE")
     if "Authentication failed" in text or "SaslAuthentication" in type(failure).__name__:
         return (f"SASL authentication failed for user {settings.sasl_username!r} with "
                 f"{settings.sasl_mechanism}: check STREAM_SASL_USERNAME and STREAM_SASL_PASSWORD")
@@ -196,4 +201,15 @@ def describe_failure(settings: Settings, failure: BaseException) -> str:
     if isinstance(failure, TimeoutError):
         return (f"no answer within {PROBE_TIMEOUT_SECONDS:.0f}s over "
                 f"{settings.security_protocol}; is that the broker's protocol on this port?")
-    return f"{type(failure).__name__}: {text}"
+    name = type(failure).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+def _client_certificate_missing(settings: Settings, failure: BaseException) -> bool:
+    """With TLS 1.3 the client's handshake completes before the broker checks for a client
+    certificate; the broker's refusal then shows only as an alert or a closed connection."""
+    if settings.ssl_certfile is not None or settings.security_protocol != "SSL":
+        return False
+    text = str(failure)
+    return "certificate required" in text or (
+        isinstance(failure, KafkaError) and text.endswith("closed"))

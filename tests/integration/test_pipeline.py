@@ -46,7 +46,7 @@ def test_samples_flow_through_every_stage(env: Env, worker: WorkerProcess) -> No
     headers = out.records["enriched"][0]["headers"]
     assert headers["schema"] == "enriched_article" and headers["schema-version"] == "1"
     # Two sources report the same derby: one event naming both articles.
-    arsenal = [e for e in out.values("match_results") if e["home"]["name"] == "Arsenal"]
+    arsenal = [e for e in out.values("match_results") if e["home"]["id"] == "club:arsenal"]
     assert arsenal, out.values("match_results")
     final = arsenal[-1]
     assert (final["home_goals"], final["away_goals"]) == (2, 1)

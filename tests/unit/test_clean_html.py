@@ -374,3 +374,50 @@ def test_normalise_language(raw: str | None, expected: str | None) -> None:
 )
 def test_normalise_date(raw: str, expected: str | None) -> None:
     assert normalise_date(raw) == expected
+
+
+# --------------------------------------------------------------------------
+# Short prose that merely resembles boilerplate must survive
+
+
+def test_short_paragraphs_resembling_labels_are_kept() -> None:
+    filler = (
+        "<p>The committee met on Thursday afternoon to review the budget, and "
+        "members spent several hours going through each department's figures.</p>"
+    )
+    tricky = [
+        "Share prices fell 5% on Monday.",
+        "More than 100 people attended.",
+        "By then it was too late.",
+        "Emails released later told another story.",
+        "Ad revenue rose for a third year.",
+    ]
+    html = (
+        "<html><body><nav><a href='/'>Home</a></nav><article>"
+        + filler
+        + "".join(f"<p>{t}</p>" for t in tricky)
+        + filler.replace("Thursday", "Friday")
+        + "</article></body></html>"
+    )
+    text = extract_html(html).text
+    for sentence in tricky:
+        assert sentence in text
+
+
+def test_labels_and_bylines_inside_article_are_removed() -> None:
+    filler = (
+        "<p>Volunteers spent the weekend clearing the riverbank of litter, "
+        "filling more than two hundred bags with plastic, glass and metal.</p>"
+    )
+    html = (
+        "<html><body><article><p>By Jane Doe and John Roe</p>"
+        "<p>Updated at 1:23 p.m.</p>"
+        + filler
+        + "<p>Advertisement</p><p>Share</p>"
+        + filler.replace("weekend", "holiday")
+        + "<p>Photo: Sam Lee</p><p>Additional reporting by Ann Poe</p>"
+        "</article></body></html>"
+    )
+    paragraphs = extract_html(html).text.split("\n\n")
+    assert len(paragraphs) == 2
+    assert all(p.startswith("Volunteers") for p in paragraphs)

@@ -44,18 +44,18 @@ _NEG_SUBSTR_RE = re.compile(
     "most-read|mostread|caption|credit|byline|author-info|author-bio|authorbio|"
     "about-author|author-box|tagline|taglist|tag-list|tags-|-tags|keywords|"
     "toolbar|masthead|skip-link|skiplink|sr-only|screen-reader|visually-hidden|"
-    "visuallyhidden|offscreen|print-only|login|paywall|registration|"
+    "visuallyhidden|offscreen|print-only|paywall|registration|"
     "read-more|readmore|more-stories|morestories|more-articles|also-like|"
     "next-article|prev-article|previous-article|post-navigation|inline-link|"
     "timestamp|dateline|publish-date|pubdate|post-meta|entry-meta|article-meta|"
-    "meta-data|metadata|rating|jump-link|lightbox|carousel|slideshow|gallery|"
+    "meta-data|metadata|jump-link|lightbox|carousel|slideshow|gallery|"
     "video-player|player-wrap|"
-    "feedback|survey|donate|membership|rail",
+    "feedback|survey|donate|membership",
 )
 _NEG_TOKENS = frozenset(
     "ad ads adv nav menu tags tag meta date time share author hidden hide print "
     "extra aside foot footnote community contact shop shopping label icon rss "
-    "teaser teasers bio sponsored".split()
+    "teaser teasers bio sponsored rail rating login".split()
 )
 # Strongly content-like containers; they veto a negative match of their own.
 _POS_RE = re.compile(
@@ -79,12 +79,17 @@ _EMBED_RE = re.compile(
 # Inline elements with these classes are dropped outright (photo credits,
 # share labels, screen-reader helpers interleaved with paragraph text).
 _INLINE_DROP_RE = re.compile(
-    "caption|credit|share|social|sr-only|screen-reader|visually-hidden|"
-    "visuallyhidden|hidden|print-only|advert|adsbygoogle|byline|timestamp|"
-    "tooltip|popover|rollover|hovercard|icon"
+    "caption|credit|share|social|sr-only|screen-reader|visually-?hidden|"
+    "print-only|advert|adsbygoogle|byline|timestamp|tooltip|popover|rollover|"
+    "hovercard"
 )
+# Whole-token inline classes: "hidden" but not Bootstrap's "hidden-xs",
+# "icon" but not "silicon".
+_INLINE_DROP_TOKENS = frozenset("hidden hide invisible icon icons".split())
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
-_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+# Words of a class/id string across kebab, snake, BEM and camelCase styles:
+# "RightRailContainer" -> right, rail, container.
+_TOKEN_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 # Walk budget: beyond this many nodes the rest of the page is ignored, which
 # bounds the time spent on pathological documents.
@@ -128,15 +133,16 @@ _MEMO_MAX = 50_000
 
 
 def _names_mark(names: str) -> int:
-    """POSITIVE/NEGATIVE/NORMAL for a lower-cased "class id" string."""
+    """POSITIVE/NEGATIVE/NORMAL for a "class id" string (memoised)."""
     mark = _NAME_MARKS.get(names)
     if mark is None:
-        if _POS_RE.search(names):
+        lowered = names.lower()
+        if _POS_RE.search(lowered):
             mark = POSITIVE
-        elif _EMBED_RE.search(names) or _WEAK_POS_RE.search(names):
+        elif _EMBED_RE.search(lowered) or _WEAK_POS_RE.search(lowered):
             mark = NORMAL
-        elif _NEG_SUBSTR_RE.search(names) or not _NEG_TOKENS.isdisjoint(
-            _TOKEN_SPLIT_RE.split(names)
+        elif _NEG_SUBSTR_RE.search(lowered) or not _NEG_TOKENS.isdisjoint(
+            t.lower() for t in _TOKEN_RE.findall(names)
         ):
             mark = NEGATIVE
         else:
@@ -163,7 +169,7 @@ def classify(tag: str, attrs: dict[str, str | None]) -> int:
         return SKIP
     if attrs.get("itemprop") == "articleBody":
         return POSITIVE
-    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     mark = _names_mark(names) if names != " " else NORMAL
     if mark == POSITIVE:
         return mark
@@ -182,7 +188,10 @@ def _inline_mark(attrs: dict[str, str | None]) -> int:
         return NORMAL
     mark = _INLINE_MARKS.get(names)
     if mark is None:
-        mark = SKIP if _INLINE_DROP_RE.search(names.lower()) else NORMAL
+        drop = _INLINE_DROP_RE.search(names.lower()) or not _INLINE_DROP_TOKENS.isdisjoint(
+            t.lower() for t in _TOKEN_RE.findall(names)
+        )
+        mark = SKIP if drop else NORMAL
         if len(_INLINE_MARKS) >= _MEMO_MAX:
             _INLINE_MARKS.clear()
         _INLINE_MARKS[names] = mark

@@ -31,27 +31,49 @@ _WORD_RE = re.compile(r"\w+")
 _FULL_REFERENCE_SHINGLES = 150
 
 # Short lines that are page furniture even inside the article container.
+# Single-word labels must make up the whole line ("Share", "Comments (12)")
+# so that prose starting with the same word ("Share prices fell") survives;
+# multi-word phrases are specific enough to match as a prefix.
+_LABEL_RE = re.compile(
+    r"^(?:advertisements?|advert|ad|ads|sponsored(?: content)?|related|more|share|"
+    r"tweet|email|print|comments?|recommended|trending(?: now| news| stories)?|"
+    r"subscribe|register|sign in|log in|login|menu|search|close|next|previous|"
+    r"prev|top|home|video|photos?|gallery|listen|watch|don'?t miss|"
+    # the "advertisement" label in a few other languages
+    r"anzeige|werbung|publicidad|publicité|pubblicità|reklama|iklan|advertentie|"
+    r"реклама)[\s:.!…»>|()\d]*$",
+    re.IGNORECASE,
+)
 _BOILERPLATE_RE = re.compile(
-    r"^(?:advertisements?|ad|sponsored(?: content)?|story continues below|"
-    r"continue reading|read more|read next|see also|more:|related:|"
-    r"related (?:articles?|stories|content|coverage|posts?)|"
+    r"^(?:read more|read next|see also|also read|continue reading|"
+    r"story continues below|(?:more|related|also|watch|listen|read)\s*:|"
+    r"related (?:articles?|stories|content|coverage|posts?|links?)|"
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)|"
-    r"recommended|trending|most (?:read|popular)|"
-    r"share (?:this|on)|share|tweet|email|print|comments?|leave a (?:comment|reply)|"
-    r"(?:sign up|subscribe|register)\b|follow us|click here|"
+    r"recommended for you|most (?:read|popular|viewed)|share (?:this|on)|"
+    r"leave a (?:comment|reply)|sign up|follow us|click here|"
     r"(?:photo|image|picture|video|credit|source)s? ?:|"
-    r"\(?(?:photo|image|picture)s?(?: credit)? by\b|getty images|"
-    r"copyright|all rights reserved|©|\(c\) \d{4}|"
+    r"\(?(?:photo|image|picture)s?(?: credit)? by|getty images|"
+    r"copyright\s*(?:©|\(c\)|\d{4})|all rights reserved|\(c\) \d{4}|"
     r"(?:previous|next) (?:article|post|story)|back to top|skip to|"
+    r"filed under|posted in|categories?\s*:|tags?\s*:|"
+    r"(?:additional )?(?:reporting|editing|writing) by|compiled by|"
     r"this (?:article|story) (?:was|is|has been) (?:originally )?"
-    r"(?:published|updated)|updated:?|published:?|posted:?|last (?:updated|modified)"
-    r")",
+    r"(?:published|updated)|last (?:updated|modified))(?!\w)|^©",
+    re.IGNORECASE,
+)
+# "Posted on March 3, 2019 by admin", "Updated at 1:23 p.m.": short lines
+# that open with a publication verb and carry a date.
+_STAMP_RE = re.compile(
+    r"^(?:posted|published|updated|last updated|publié|veröffentlicht|"
+    r"aktualisiert|publicado|pubblicato|diposting|dipublikasikan)\b.*\d",
     re.IGNORECASE,
 )
 # A line that is only a date/time stamp ("Updated Nov. 18, 2019 12:02 PM").
 _DATE_WORDS_RE = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|\b(?:am|pm|a\.m\.|p\.m\.)|"
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?|"
+    r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b\.?|"
+    r"\b(?:am|pm|a\.m\.|p\.m\.)|"
     r"\b(?:updated|published|posted|last|modified|on|at|et|est|edt|pst|pdt|"
     r"gmt|utc|bst|cet|ist)\b|\d+|[\s,.:/|\-–—()]+",
     re.IGNORECASE,
@@ -59,7 +81,8 @@ _DATE_WORDS_RE = re.compile(
 # Photo captions and credits that survive as short paragraphs.
 _CAPTION_RE = re.compile(
     r"©|\((?:photo|image|picture|credit|foto)s?\b|"
-    r"\b(?:photo|image|picture|foto)s?(?: credit)?\s*(?::|by\b|courtesy\b)|"
+    r"\b(?:photo|image|picture|foto)s?(?: credit)?\s*(?::|courtesy\b)|"
+    r"^(?:photo|image|picture|foto)s? by\b|"
     r"\bcourtesy of\b|\bgetty images\b|\b(?:ap|reuters|afp|epa) photo\b",
     re.IGNORECASE,
 )
@@ -71,10 +94,11 @@ _END_MATTER_RE = re.compile(
     r"have a (?:news )?tip|click here|download (?:our|the) app)",
     re.IGNORECASE,
 )
+# "By Jane Doe and John Roe": capitalised names, not a sentence.
 _BYLINE_RE = re.compile(
-    r"^(?:by|von|par|por|di|door|av|przez)\s+[\w.'’\- ]{2,60}$|"
-    r"^(?:posted|published|updated)\b",
-    re.IGNORECASE,
+    r"^(?:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or|[Dd]i|[Dd]oor|[Aa]v|[Pp]rzez)\s+"
+    r"[A-ZÀ-Þ][\w.'’\-]*(?:(?:\s*[,|&]\s*|\s+)(?:[A-ZÀ-Þ][\w.'’\-]*|and|und|et|"
+    r"y|e|de|van|von|der|da|del|la|le)){0,8}[\s,]*$",
 )
 
 
@@ -241,13 +265,15 @@ def _filter(blocks: list[Block]) -> list[Block]:
     prose_seen = False  # timestamps are only chrome above the first paragraph
     for block in blocks:
         n = len(block.text)
-        if block.tag == "h1":
-            continue
+        if block.tag == "h1" and not prose_seen:
+            continue  # the headline, returned separately as the title
         if is_link_list(block):
             continue
-        if n < 120 and _BOILERPLATE_RE.match(block.text):
+        if n < 120 and (_LABEL_RE.match(block.text) or _BOILERPLATE_RE.match(block.text)):
             continue
         if n < 80 and _BYLINE_RE.match(block.text):
+            continue
+        if n < 60 and _STAMP_RE.match(block.text):
             continue
         if n < 150 and _CAPTION_RE.search(block.text):
             continue

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from stream.core.clean.normalize import normalise_text
 
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.+\-Z]+)?\s*", re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:by|von|par|por)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}$")
+_BYLINE = re.compile(r"^(?:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}$")
 
 #: Whole paragraphs that are widget text, never story text.
 _WIDGET_LINES = re.compile(

@@ -20,8 +20,8 @@ from stream.core.models import Fingerprint as Signature
 
 SHINGLE_WORDS = 5
 NUM_PERM = 64
-BANDS = 21
-ROWS = 3
+BANDS = 32
+ROWS = 2
 _BUCKET_SHIFT = np.uint64(64 - 6)  # top 6 bits choose one of 64 buckets
 _VALUE_MASK = np.uint64((1 << 58) - 1)
 _EMPTY = np.uint64(1 << 58)
