@@ -535,7 +535,7 @@ class Bench:
                "REF_TOPIC_OUT": topic_out, "REF_PARTITIONS": str(self.partitions),
                "REF_DATA_DIR": str(self.workdir / "ref-state")}
         command = [sys.executable, str(REPO / "bench" / "reference_pipeline.py"), "worker",
-                   "-l", "warning", "--web-port", str(port)]
+                   "-l", "warn", "--web-port", str(port)]
         worker = Worker(command, env, self.workdir / "ref.log", f"http://127.0.0.1:{port}/")
 
         def classify(_kind: str, value: bytes) -> str:

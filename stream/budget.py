@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class BudgetExceeded(Exception):  # noqa: N818 - reads as what happened
+class BudgetExceeded(Exception):
     """Raised inside the guarded block when its time is up."""
 
 

@@ -173,6 +173,9 @@ async def start_reader(settings: Settings, *, group_id: str | None = None) -> AI
     except KafkaError as exc:
         await consumer.stop()
         raise BrokerError(await explain_connect_failure(settings, exc)) from exc
+    # Let the consumer's background tasks begin: aiokafka's stop() re-raises the
+    # CancelledError of a task cancelled before it first ran (an early stop on a user error).
+    await asyncio.sleep(0)
     return consumer
 
 

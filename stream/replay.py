@@ -128,10 +128,10 @@ async def replay(settings: Settings, topic: str, *, start: Bound | None, stop: B
     target = into or topic
     partitions = await topic_partitions(settings, topic)
     same_layout = len(await topic_partitions(settings, target)) == len(partitions)
+    selected = _select(topic, partitions, partition)
     consumer = await start_reader(settings)
     try:
-        ranges = await resolve_ranges(consumer, _select(topic, partitions, partition),
-                                      start, stop)
+        ranges = await resolve_ranges(consumer, selected, start, stop)
         summary = ReplaySummary(topic, target, {tp.partition: r for tp, r in ranges.items()})
         producer = await start_producer(settings)
         try:

@@ -45,8 +45,11 @@ class Sender:
             self.board.observe(record)
 
 
+AgentPair = tuple[Any, Any]
+
+
 def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
-                    metrics: Metrics, board: StatusBoard | None = None) -> tuple[faust.types.AgentT, faust.types.AgentT]:  # type: ignore[type-arg]
+                    metrics: Metrics, board: StatusBoard | None = None) -> AgentPair:
     """Define the two agents on ``app``; returned so agent tests can drive them."""
     sender = Sender(steps, topics, metrics, board)
     memory = watch_tables(app, tables, metrics)  # counts table keys as the agent writes

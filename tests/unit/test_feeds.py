@@ -158,7 +158,7 @@ def test_fetch_is_bounded_in_time(server: str) -> None:
 
 
 def test_fetch_refuses_redirects_off_http_and_reports_http_errors(server: str) -> None:
-    with pytest.raises(InputError, match="redirect to ftp://127.0.0.1/feed.xml refused"):
+    with pytest.raises(InputError, match=r"redirect to ftp://127\.0\.0\.1/feed\.xml refused"):
         fetch(f"{server}/to-ftp")
     with pytest.raises(InputError, match="file:///etc/passwd"):
         fetch(f"{server}/to-file")
