@@ -26,9 +26,22 @@ fi
 echo "install_ops_tools: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-# --no-install-recommends keeps chromium small; the packages' services are never started
-# here (Debian images ship a policy-rc.d that forbids it, and nothing here enables them).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+cleanup() {
+  rm -f "$log"
+  if [[ $own_policy == 1 ]]; then $SUDO rm -f "$policy"; fi
+}
+trap cleanup EXIT
+# The `prometheus` package would start its own server on :9090; the tests start theirs
+# on free ports. Debian's policy-rc.d (exit 101) stops package scripts from starting
+# services: container images ship one; elsewhere one is put there for the install only.
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  own_policy=1
+fi
+# --no-install-recommends keeps chromium small.
 if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends \
     "${need[@]}"; } >"$log" 2>&1; then
   cat "$log" >&2

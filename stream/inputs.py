@@ -28,7 +28,7 @@ from stream.core.clean.html_decode import decode_bytes
 from stream.core.ids import article_id
 from stream.core.models import RawArticle
 from stream.errors import InputError
-from stream.feeds import MAX_FEED_BYTES, fetch, is_url, parse_feed
+from stream.feeds import MAX_FEED_BYTES, fetch, is_url, looks_like_feed, parse_feed
 
 log = logging.getLogger("stream.inputs")
 
@@ -67,7 +67,7 @@ def _path_payloads(path: Path, source: str) -> Iterator[Payload]:
     if path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
             if kind_of(child) is not None:
-                yield from _file_payloads(child, source)
+                yield from _file_payloads(child, source, walking=True)
     elif path.is_file():
         if kind_of(path) is None:
             raise InputError(f"{path}: unsupported file type (use .jsonl, .txt, .html, "
@@ -92,7 +92,9 @@ def kind_of(path: Path) -> str | None:
     return TEXT_SUFFIXES.get(last)
 
 
-def _file_payloads(path: Path, source: str) -> Iterator[Payload]:
+def _file_payloads(path: Path, source: str, *, walking: bool = False) -> Iterator[Payload]:
+    """Payloads of one file. ``walking``: found in a directory, where an ``.xml`` that is
+    not a feed at all (a sitemap, a config) is skipped with a warning, not an error."""
     kind = kind_of(path)
     if kind == "jsonl":
         with _open(path) as stream:
@@ -100,7 +102,11 @@ def _file_payloads(path: Path, source: str) -> Iterator[Payload]:
     elif kind == "warc":
         yield from _warc_payloads(path, source)
     elif kind == "feed":
-        yield from _feed_payloads(_read(path, MAX_FEED_BYTES), str(path), source)
+        data = _read(path, MAX_FEED_BYTES)
+        if walking and not looks_like_feed(data):
+            log.warning("%s: not an RSS or Atom feed, skipped", path)
+            return
+        yield from _feed_payloads(data, str(path), source)
     else:
         assert kind is not None
         yield _text_payload(path, kind, source)

@@ -62,6 +62,7 @@ class ReplaySummary:
     ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
     messages: int = 0
     bytes: int = 0
+    unkeyed: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -176,11 +177,14 @@ async def _copy(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
                     headers=replay_headers(record)))
                 summary.messages += 1
                 summary.bytes += len(record.value or b"")
+                summary.unkeyed += record.key is None
                 bar.update(1)
                 if len(pending) >= FLUSH_EVERY:
                     await asyncio.gather(*pending)
                     pending.clear()
             await asyncio.gather(*pending)
         except KafkaError as exc:
-            raise BrokerError(f"replaying into {summary.into} failed: {exc!r}") from exc
+            hint = (" (a compacted topic refuses messages without a key)"
+                    if summary.unkeyed else "")
+            raise BrokerError(f"replaying into {summary.into} failed: {exc!r}{hint}") from exc
     summary.seconds = time.monotonic() - started

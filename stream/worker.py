@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from faust.worker import Worker
@@ -26,6 +27,9 @@ class ServiceWorker(Worker):
 
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level, settings.log_format)
+    # The CLI quiets aiokafka for one-shot commands; a long-running worker wants its
+    # warnings and errors (e.g. authentication failing after a password rotation).
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
     # Faust runs on the current loop; create the topics on that same loop first.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

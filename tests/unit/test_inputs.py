@@ -172,3 +172,20 @@ def test_stream_process_accepts_a_warc(tmp_path: Path) -> None:
 ])
 def test_decode_html(data: bytes, declared: str | None, expected: str) -> None:
     assert decode_html(data, declared) == expected
+
+
+def test_an_xml_file_that_is_not_a_feed_is_skipped_in_a_directory_but_refused_alone(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "sitemap.xml").write_bytes((FIXTURES / "not-a-feed.xml").read_bytes())
+    (tmp_path / "news.xml").write_bytes((FIXTURES / "feed.atom").read_bytes())
+    with caplog.at_level("WARNING", logger="stream.inputs"):
+        assert len(list(iter_payloads([str(tmp_path)]))) == 3
+    assert "sitemap.xml: not an RSS or Atom feed, skipped" in caplog.text
+    with pytest.raises(InputError, match="not an RSS or Atom feed"):
+        list(iter_payloads([str(tmp_path / "sitemap.xml")]))
+
+
+def test_hostile_feeds_are_refused_even_inside_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "bomb.xml").write_bytes((FIXTURES / "billion-laughs.xml").read_bytes())
+    with pytest.raises(InputError, match="unsafe XML refused"):
+        list(iter_payloads([str(tmp_path)]))
