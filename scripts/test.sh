@@ -7,6 +7,13 @@ BIN=.venv/bin
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export STREAM_BROKERS="${STREAM_BROKERS:-127.0.0.1:${KAFKA_PORT}}"
 
+# promtool and headless Chromium for the ops tests (Debian packages; needs root).
+if [[ $EUID == 0 ]]; then
+  bash scripts/install_ops_tools.sh
+else
+  echo "note: not root; run 'sudo bash scripts/install_ops_tools.sh' once for the ops tests" >&2
+fi
+
 started_kafka=0
 stop_kafka() {
   if [[ $started_kafka == 1 ]]; then bash deploy/kafka/kafka.sh stop || true; fi

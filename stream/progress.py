@@ -12,22 +12,23 @@ from typing import Any
 
 from tqdm import tqdm
 
-DEFAULT_WIDTH = 80
+#: Used when the terminal reports no size (tqdm then draws nothing at all).
+DEFAULT_SIZE = os.terminal_size((80, 24))
 
 
 def progress_bar(*, total: int | None, desc: str, unit: str = "msg",
                  enabled: bool | None = None) -> Any:
     """A tqdm bar on stderr; ``enabled=None`` means "only when stderr is a TTY"."""
     show = sys.stderr.isatty() if enabled is None else enabled
+    size = _terminal_size() if show else DEFAULT_SIZE
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not show,
-                ncols=_width() if show else None, leave=False)
+                ncols=size.columns, nrows=size.lines, leave=False)
 
 
-def _width() -> int:
-    """The terminal's width; pseudo-terminals without a size report 0 (tqdm then draws
-    nothing at all), so fall back to a fixed width."""
+def _terminal_size() -> os.terminal_size:
+    """stderr's terminal size; a pseudo-terminal without one reports 0x0."""
     try:
-        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+        size = os.get_terminal_size(sys.stderr.fileno())
     except (OSError, ValueError):
-        return DEFAULT_WIDTH
-    return columns if columns > 0 else DEFAULT_WIDTH
+        return DEFAULT_SIZE
+    return size if size.columns > 0 and size.lines > 0 else DEFAULT_SIZE

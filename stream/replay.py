@@ -101,7 +101,11 @@ async def _offsets(consumer: AIOKafkaConsumer, partitions: list[TopicPartition],
         return dict.fromkeys(partitions, bound)
     found = await offsets_at(consumer, partitions, bound)
     # No message at or after the moment: the range reaches the end captured at start.
-    return {tp: bounds[tp][1] if found[tp] is None else int(found[tp] or 0) for tp in partitions}
+    return {tp: _or(found[tp], bounds[tp][1]) for tp in partitions}
+
+
+def _or(offset: int | None, default: int) -> int:
+    return default if offset is None else offset
 
 
 class Pacer:
