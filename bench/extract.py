@@ -96,16 +96,19 @@ def main(argv: list[str] | None = None) -> int:
     stages: dict[str, list[float]] = {"gazetteer": [], "people": [], "matches": [], "quotes": []}
     for doc in docs:
         text = doc.text
-        known = extractor._kb_mentions(text)
-        people = extractor._people(text, known)
-        mentions = sorted([*known, *people], key=lambda m: m.start)
-        stages["gazetteer"].append(_time(lambda t=text: extractor._kb_mentions(t), args.rounds))
-        stages["people"].append(_time(lambda t=text, k=known: extractor._people(t, k),
-                                      args.rounds))
+        mentions = extractor._mentions(text)
+        gazetteer = _time(lambda t=text: extractor._kb_mentions(t), args.rounds)
+        stages["gazetteer"].append(gazetteer)
+        # people (and the other short-form passes) = all mentions minus the gazetteer part
+        stages["people"].append(max(0.0, _time(lambda t=text: extractor._mentions(t),
+                                               args.rounds) - gazetteer))
         stages["matches"].append(_time(
             lambda t=text, m=mentions, d=doc: find_match_results(
-                t, m, d.published_at, extractor._home_club_of), args.rounds))
-        stages["quotes"].append(_time(lambda t=text, m=mentions: find_quotes(t, m), args.rounds))
+                t, m, d.published_at, extractor._home_club_of,
+                home_clubs_of=extractor._home_clubs_of,
+                club_facts=extractor._club_facts.get), args.rounds))
+        stages["quotes"].append(_time(lambda t=text, m=mentions: find_quotes(
+            t, m, facts=extractor._facts.get, managers=extractor._managers_of), args.rounds))
     sizes = [len(d.text) for d in docs]
     ordered = sorted(per_article)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

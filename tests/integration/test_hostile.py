@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,8 +38,15 @@ PARAGRAPH = ("Harbour Town beat Millbrook 3-1 at the Quayside on Saturday, with 
              "last ten minutes settling a match that had been level for most of the afternoon. ")
 STORY = "\n\n".join(PARAGRAPH + f"The home captain said the squad had answered every question {i}."
                     for i in range(5))
+_RNG = random.Random(2025)
+_WORDS = ("keeper striker derby title table penalty header corner crowd transfer injury squad "
+          "pressing tactics fixture midfield wing academy captain contract referee offside "
+          "volley cross tackle booking whistle dugout tunnel terrace anthem banner").split()
+#: Produced after the hostile cases: unique text, so it must come out on enriched.
 NORMAL = {"source": "hostile-suite", "url": "https://hostile.example/normal",
-          "content_type": "text/plain", "body": "Ordinary report after the storm\n\n" + STORY}
+          "content_type": "text/plain",
+          "body": "Ordinary report after the storm\n\n" + "\n\n".join(
+              " ".join(_RNG.choice(_WORDS) for _ in range(50)) + "." for _ in range(4))}
 
 
 def _id(doc: dict[str, Any]) -> str:
@@ -49,7 +57,8 @@ def _id(doc: dict[str, Any]) -> str:
 class Case:
     name: str
     value: bytes
-    #: "dlq:<reason>" or "enriched" (then ``check`` looks at the enriched record)
+    #: "dlq:<reason>" or "cleaned": published with its text, on enriched or (several cases
+    #: tell the same story, on purpose) on duplicates; ``check`` then reads the text
     expected: str
     why: str
     #: the id an enriched record would carry (None when the value is not a valid article)
@@ -139,18 +148,18 @@ def _cases() -> list[Case]:
     nested = ("<html><body>" + "<div>" * 100_000 + "<p>" + PARAGRAPH * 3 + "</p>"
               + "</div>" * 100_000 + "</body></html>")
     value, art = _article("nested", nested, "text/html")
-    add("nested-100k-divs", value, "enriched",
+    add("nested-100k-divs", value, "cleaned",
         "markup nested past MAX_DEPTH is flattened before parsing; the story survives",
         art, _story_kept("Harbour Town beat Millbrook"))
     controls = "".join(chr(c) for c in range(32) if chr(c) not in "\n") + "\x7f\x85\x9f"
     body = f"Control{controls}characters\n\n" + STORY.replace(". ", f".{controls} ", 3)
     value, art = _article("controls", body)
-    add("control-characters", value, "enriched",
+    add("control-characters", value, "cleaned",
         "valid JSON escapes; the cleaner drops C0/C1 controls and keeps the story", art,
         _no_controls)
     line = (PARAGRAPH.strip() + " ") * (5 * 1024 * 1024 // len(PARAGRAPH))
     value, art = _article("one-line", line)
-    add("huge-line-5mb", value, "enriched",
+    add("huge-line-5mb", value, "cleaned",
         "5 MB of text without a newline is still a (long) article under the 12 MiB limit",
         art, lambda r: None if "Harbour Town beat Millbrook" in r["text"] else "text missing")
     for name, file, content_type, words in (
@@ -161,11 +170,11 @@ def _cases() -> list[Case]:
             ("xxe-xhtml", "xxe.html", "application/xhtml+xml", "United beat Athletic 2-1"),
             ("xxe-feed-as-html", "xxe_feed.xml", "text/html", "Harbour Town")):
         value, art = _article(name, (FIXTURES / file).read_text(), content_type)
-        add(name, value, "enriched",
+        add(name, value, "cleaned",
             "DTD entities are never expanded nor fetched; the prose around them is kept",
             art, _story_kept(words))
     value, art = _article("xxe-feed-as-text", (FIXTURES / "xxe_feed.xml").read_text())
-    add("xxe-feed-as-text", value, "enriched",
+    add("xxe-feed-as-text", value, "cleaned",
         "as text/plain the markup is text: kept verbatim, nothing expanded", art, _no_leak)
     return cases
 
@@ -175,12 +184,9 @@ def _outcome(case: Case, out: Collected, dlq_by_key: dict[str, dict[str, Any]]
     letter = dlq_by_key.get(case.key.decode())
     if letter is not None:
         return f"dlq:{letter['reason']}", letter
-    for record in out.values("enriched"):
+    for record in out.values("enriched") + out.values("duplicates"):
         if case.article is not None and record["article_id"] == case.article:
-            return "enriched", record
-    for record in out.values("duplicates"):
-        if case.article is not None and record["article_id"] == case.article:
-            return "duplicates", record
+            return "cleaned", record
     return "missing", None
 
 
@@ -197,8 +203,10 @@ def test_hostile_inputs_are_dead_lettered_or_cleaned_and_the_worker_survives(
     wanted = {c.key.decode() for c in cases}
 
     def done(c: Collected) -> bool:
-        keys = set(c.keys("dlq")) | {v["article_id"] for v in c.values("enriched")}
-        return normal_id in keys and len(keys) >= len(cases) + 1
+        published = {v["article_id"] for v in c.values("enriched") + c.values("duplicates")}
+        resolved = set(c.keys("dlq")) | published
+        return normal_id in published and all(
+            case.key.decode() in resolved or case.article in resolved for case in cases)
 
     out = asyncio.run(collect(env, ["dlq", "enriched", "duplicates"], until=done,
                               timeout=RECOVERY_BOUND_SECONDS + 60, settle=2.0))

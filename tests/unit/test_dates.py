@@ -121,3 +121,12 @@ def test_sentences_respect_abbreviations_and_paragraphs() -> None:
                      "New paragraph here."]
     start, end = sentence_at(text, text.index("Doe"))
     assert text[start:end] == "Then J. Doe spoke!"
+
+
+def test_a_span_right_after_the_score_blocks_a_later_day() -> None:
+    text = "Glasner, whose side beat Liverpool 2-1 last month, said on Thursday he was happy."
+    score = text.index("2-1")
+    assert find_date_near(text, score, score + 3, PUB) is None
+    text = "They beat Liverpool 2-1 on Sunday, their first win since last month."
+    score = text.index("2-1")
+    assert find_date_near(text, score, score + 3, PUB) == date(2025, 12, 7)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from stream.core.extract.matches import find_match_results
+from stream.core.extract.matches import ClubFacts, find_match_results
 from stream.core.extract.types import EntityMention
 from stream.core.models import EntityType, MatchResult, Ref
 
@@ -243,3 +243,41 @@ def test_non_scores_and_unidentified_teams_give_nothing(text: str) -> None:
 
 def test_no_publication_date_leaves_relative_dates_unknown() -> None:
     assert only("Arsenal beat Chelsea 3-1 on Saturday.", None).date is None
+
+
+def _facts(club_id: str) -> ClubFacts | None:
+    return {"juventus": ClubFacts("Italy", "torino"), "ac-milan": ClubFacts("Italy", "milano"),
+            "napoli": ClubFacts("Italy", "napoli"), "psv": ClubFacts("Netherlands", "eindhoven"),
+            "eintracht-frankfurt": ClubFacts("Germany", "frankfurt")}.get(club_id)
+
+
+_KNOWN.update({"Juventus": ("club", "Juventus"), "AC Milan": ("club", "AC Milan"),
+               "Napoli": ("club", "Napoli"), "PSV": ("club", "PSV"),
+               "Eintracht Frankfurt": ("club", "Eintracht Frankfurt")})
+
+
+def with_facts(text: str) -> list[MatchResult]:
+    return find_match_results(text, mentions(text), PUB, home_club_of, club_facts=_facts)
+
+
+def test_in_city_names_the_home_side_with_english_exonyms() -> None:
+    found = with_facts("AC Milan were held to a 1-1 draw by Juventus in Turin.")
+    assert [line(r) for r in found] == ["Juventus 1-1 AC Milan"]
+
+
+def test_epithet_subject_is_found_by_country_in_earlier_paragraphs() -> None:
+    text = ("Napoli face Eintracht Frankfurt on Wednesday.\n\n"
+            "The Italian champions were thrashed 6-2 by PSV in Eindhoven last time out.")
+    assert [line(r) for r in with_facts(text)] == ["PSV 6-2 Napoli"]
+
+
+def test_venue_belongs_to_the_result_of_its_own_clause() -> None:
+    found = results("Arsenal lost 2-1 to Chelsea at Emirates Stadium, and Burnley were "
+                    "beaten 3-1 by Liverpool.")
+    assert [r.venue.name if r.venue else None for r in found] == ["Emirates Stadium", None]
+
+
+def test_regulation_score_after_a_shootout_counts() -> None:
+    result = only("Burnley beat Arsenal 5-4 on penalties after a 2-2 draw at Turf Moor.")
+    assert (line(result), result.venue and result.venue.name) == ("Burnley 2-2 Arsenal",
+                                                                  "Turf Moor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from stream.core.extract.quotes import find_quotes
+from stream.core.extract.quotes import PersonFacts, find_quotes
 from stream.core.extract.types import EntityMention
 from stream.core.models import EntityType, Quote, Ref
 
@@ -172,3 +172,45 @@ def test_mixed_straight_open_curly_close() -> None:
     text = ('Hart was asked about the run.\n\n'
             '"We have everything we need to turn it around,” he added.')
     assert pairs(text) == [("Sam Hart", "We have everything we need to turn it around")]
+
+
+_FACTS = {"sam-hart": PersonFacts("Denmark", "manager", "rovers"),
+          "jane-doe": PersonFacts("Spain", "manager", None),
+          "tom-brown": PersonFacts("England", "player", "rovers")}
+
+
+def with_facts(text: str) -> list[Quote]:
+    return find_quotes(text, mentions(text), facts=_FACTS.get,
+                       managers=lambda club: [ref("Sam Hart")] if club == "rovers" else [])
+
+
+def speakers(found: list[Quote]) -> list[str]:
+    return [q.speaker.name for q in found]
+
+
+def test_demonym_epithet_is_the_latest_person_of_that_nationality() -> None:
+    text = ('Jane Doe was pleased. "We were good," Doe said.\n'
+            'Sam Hart was not. "We were not brave enough," the Dane said.')
+    assert speakers(with_facts(text)) == ["Jane Doe", "Sam Hart"]
+
+
+def test_club_role_epithet_and_kb_manager_fallback() -> None:
+    text = 'Tom Brown scored twice. "It was a team effort," the Rovers coach said.'
+    assert speakers(with_facts(text)) == ["Sam Hart"]
+
+
+def test_unresolvable_tag_is_not_handed_to_the_previous_speaker() -> None:
+    text = ('"We were good," Jane Doe said.\n'
+            '"We thank the fans," the club said in a statement.')
+    assert speakers(with_facts(text)) == ["Jane Doe"]
+
+
+def test_paragraph_with_a_speech_verb_introduces_the_next_quote() -> None:
+    text = ("Speaking to BBC Sport, Tom Brown explained why he stays.\n"
+            '"I am happy here."')
+    assert speakers(with_facts(text)) == ["Tom Brown"]
+
+
+def test_colon_lead_needs_no_verb() -> None:
+    text = 'Asked about the teenager, Jane Doe smiled: "He is a fantastic player."'
+    assert speakers(with_facts(text)) == ["Jane Doe"]

@@ -14,7 +14,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _MULTI_SPACE = re.compile(" {2,}")
 _LINE_EDGE = re.compile(" *\n *")
 #: Any character one of the steps above would change (tabs, controls, odd spaces).
-_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
+_UNUSUAL = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
 _QUOTE_FOLD = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -80,10 +81,7 @@ _SUSPECT = re.compile("[\u00c2-\u00f4\u0080-\u009f\ufffd]")
 def _needs_ftfy(text: str) -> bool:
     """ftfy is the slow part (milliseconds); run it only when the text carries what
     mojibake looks like. Clean typography (curly quotes, accents, dashes) skips it."""
-    for suspect in _SUSPECT.finditer(text):
-        if _MOJIBAKE.match(text, suspect.start()):
-            return True
-    return False
+    return any(_MOJIBAKE.match(text, suspect.start()) for suspect in _SUSPECT.finditer(text))
 
 
 def fold_for_matching(text: str) -> str:

@@ -23,6 +23,7 @@ Repeated per-source furniture no rule names is learned later, in the dedup stage
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,15 +64,32 @@ _DATE_WORD = re.compile(
 _STAMP_PREFIX = re.compile(
     r"^(?:(?:last\s+|first\s+)?(?:updated|published|posted|modified)|date)\b", re.IGNORECASE)
 
-_NAME = (r"[A-Z][\w'’.\-]+(?:\s+(?:[A-Z][\w'’.\-]+|de|da|di|do|dos|del|der|van|von|le|la|el|bin|ibn))"
+_NAME = (r"[A-Z][\w'’.\-]+"
+         r"(?:\s+(?:[A-Z][\w'’.\-]+|de|da|di|do|dos|del|der|van|von|le|la|el|bin|ibn))"
          r"{0,3}")
 _ROLE = (r"(?i:(?:[\w'’&\-]+\s+){0,4}(?:writer|correspondent|reporter|editor|columnist|journalist|"
          r"analyst|contributor|presenter|commentator|staff|desk|team|expert|insider)s?)")
 _BYLINE = re.compile(
     rf"^(?:(?:[Bb]y|BY|[Ww]ritten\s+by|[Ww]ords\s+by|(?:[Aa]dditional\s+)?[Rr]eporting\s+by|[Vv]on|[Pp]ar|[Pp]or)\s+"
-    rf"(?P<by>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})?)(?:\s*[,|•·–—\-]\s*(?P<tail>[^.!?]{{0,80}}))?"
+    rf"(?P<by>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})?)(?:\s*[,;|•·–—\-]\s*(?P<tail>[^.!?]{{0,80}}))?"
     rf"|(?P<name>{_NAME})\s*(?:,|\||•|–|—|-)\s*{_ROLE}(?:\s*[,|•·–—\-]\s*[^.!?]{{0,60}})?)$"
 )
+_BYLINE_FIRST = frozenset("by written words reporting additional von par por".split())
+_ROLE_KEYS = ("writer", "correspond", "reporter", "editor", "columnist", "journalist",
+              "analyst", "contributor", "presenter", "commentator", "staff", "desk", "team",
+              "expert", "insider")
+
+
+def _byline_candidate(line: str) -> bool:
+    if line.split(None, 1)[0].lower() in _BYLINE_FIRST:
+        return True
+    if line.count(" ") > 14:
+        return False
+    low = line.lower()
+    return any(key in low for key in _ROLE_KEYS)
+
+
+_HAS_DIGIT = re.compile(r"\d")
 _HANDLE = re.compile(r"^@\w{2,30}$")
 
 
@@ -107,7 +125,7 @@ def _date_from(text: str) -> datetime | None:
 
 def _is_timestamp(line: str) -> bool:
     """A line made only of date and time words ("Updated 12:30 GMT, 3 March 2025")."""
-    if len(line) > 90 or not any(c.isdigit() for c in line):
+    if len(line) > 90 or not _HAS_DIGIT.search(line):
         return False
     words = line.replace(",", " , ").replace("|", " | ").split()
     dateish = sum(1 for w in words if _DATE_WORD.match(w))
@@ -144,7 +162,8 @@ _WIDGET_LINES = re.compile(
         leave\s+a\s+comment|be\s+the\s+first\s+to\s+comment|
         click\s+here\b.{0,120}|(?:download|get)\s+(?:our|the)\s+(?:free\s+)?app\b.{0,80}|
         join\s+(?:us\s+on|our)\s+(?:whatsapp|telegram|discord|broadcast|community).{0,80}|
-        follow\s+(?:us|@\w+|[A-Z][\w'’ ]{0,30}?)\s+on\s+(?:x|twitter|facebook|instagram|tiktok|youtube|threads|
+        follow\s+(?:us|@\w+|[A-Z][\w'’ ]{0,30}?)\s+on\s+
+            (?:x|twitter|facebook|instagram|tiktok|youtube|threads|
             bluesky|whatsapp|google\s+news|snapchat|linkedin)\b.{0,80}|
         (?:image|photo|picture)\s+\d+\s+(?:of|/)\s+\d+|
         a\s+post\s+shared\s+by\b.{0,80}|.{0,80}\bpic\.twitter\.com/\S+.{0,80}|
@@ -155,10 +174,23 @@ _WIDGET_LINES = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+#: First words of the lines _WIDGET_LINES can match: a set lookup spares the regex
+#: on story lines (keep in step with the alternatives above).
+_WIDGET_FIRST = frozenset(
+    "expand view watch play video embed loading listen reading advertisement advert ad ads "
+    "sponsored skip story article continue close × menu search back print getty feedback "
+    "×feedback why clickbait factually hateful baseless too other cancel submit was thank yes no "
+    "rate did report spotted support donate subscribe sign log register create already enter "
+    "e-mail email i accept reject manage cookie privacy terms comments comment show hide load "
+    "join leave be click download get follow image photo picture a tags tag topics topic filed "
+    "categories more related read also see recommended pictures photos gallery must trending "
+    "latest don't dont don’t".split())
+
 #: Lines made only of share buttons ("Share Facebook X WhatsApp Copy link").
 _SHARE_WORDS = frozenset(
-    "share shares sharing this article story page on facebook twitter x whatsapp email e-mail mail copy "
-    "copied link url print reddit linkedin pinterest telegram messenger flipboard save saved bookmark "
+    "share shares sharing this article story page on facebook twitter x whatsapp email e-mail "
+    "mail copy copied link url print reddit linkedin pinterest telegram messenger flipboard save "
+    "saved bookmark "
     "tweet comments comment follow us like bluesky threads instagram tiktok youtube snapchat gift "
     "via sms more options opens in new window tab the".split())
 
@@ -181,21 +213,47 @@ _RELATED_MARKER = re.compile(
 
 # --- image captions and credits ---------------------------------------------------
 
-_AGENCY = (r"(?:getty(?:\s+images)?(?:\s+for\s+[\w .'\-]{1,30})?|afp|reuters|ap(?:\s+photo)?|associated\s+press|"
+_AGENCY = (r"(?:getty(?:\s+images)?(?:\s+for\s+[\w .'\-]{1,30})?|afp|reuters|ap(?:\s+photo)?|"
+           r"associated\s+press|"
            r"pa(?:\s+(?:wire|images|media|archive|photo))?|epa(?:[\s\-]efe)?|efe|shutterstock|rex(?:\s+features)?|"
            r"imago(?:\s+images)?|alamy|action\s+images|offside|camera\s?sport|nurphoto|sportsfile|bpi|dpa|ansa|"
            r"lapresse|icon\s+sportswire|usa\s+today\s+sports|visionhaus|pressfocus|mirrorpix|colorsport|"
            r"sipa|xinhua|anp|belga|(?:club\s+)?handout)")
 _CREDIT_WORD = r"(?:photo(?:graph)?|image|picture|pic|credit|foto)s?(?:\s+by)?"
-_CREDIT_TAIL = re.compile(
-    rf"(?:\(\s*(?:{_CREDIT_WORD}\s*:?\s*)?(?:[^()]{{0,60}}?[\s/])?{_AGENCY}(?:\s+via\s+getty(?:\s+images)?)?"
-    rf"(?:/[^()]{{0,40}})?\s*\)"
-    rf"|\(\s*{_CREDIT_WORD}\s*:\s*[^()]{{1,60}}\)"
-    rf"|\b{_CREDIT_WORD}\s*:\s*[^.!?:()]{{1,60}}"
-    rf"|[|/]\s*{_AGENCY}(?:\s+via\s+getty(?:\s+images)?)?"
-    rf"|^{_AGENCY}(?:\s+via\s+getty(?:\s+images)?)?)\s*$",
+_VIA_GETTY = r"(?:\s+via\s+getty(?:\s+images)?)?"
+#: The last parenthesis of a caption: "( Getty Images )", "(Photo by A. Name/AFP)", "(Image: PA)".
+_CREDIT_PAREN = re.compile(
+    rf"\(\s*(?:(?:{_CREDIT_WORD}\s*:?\s*)?(?:[^()]{{0,60}}?[\s/])?{_AGENCY}{_VIA_GETTY}(?:/[^()]{{0,40}})?"
+    rf"|{_CREDIT_WORD}\s*:\s*[^()]{{1,60}})\s*\)\s*",
     re.IGNORECASE,
 )
+#: "... Credit: PA", "... Photograph: Mike Egerton/PA": the word before the last colon.
+_CREDIT_LABEL = re.compile(rf"\b{_CREDIT_WORD}\s*$", re.IGNORECASE)
+#: After the last "|" or "/": "Name celebrates | Getty Images"; or a line of its own.
+_CREDIT_AGENCY = re.compile(rf"\(?\s*{_AGENCY}{_VIA_GETTY}\s*\)?", re.IGNORECASE)
+
+
+_NOT_IN_CREDIT = frozenset(".!?()")
+
+
+def _is_caption(line: str) -> bool:
+    """A line ending in an image credit (captions rarely end with a full stop)."""
+    size = len(line)
+    if size >= 400:
+        return False
+    if line.endswith(")"):
+        opening = line.rfind("(")
+        if opening >= 0 and _CREDIT_PAREN.fullmatch(line, opening):
+            return True
+    colon = line.rfind(":")
+    if (colon > 0 and size - colon <= 62 and _NOT_IN_CREDIT.isdisjoint(line[colon:])
+            and _CREDIT_LABEL.search(line, max(0, colon - 30), colon)):
+        return True
+    bar = max(line.rfind("|"), line.rfind("/"))
+    if bar >= 0 and size - bar <= 50 and _CREDIT_AGENCY.fullmatch(line.strip(), bar + 1):
+        return True
+    return size <= 60 and _CREDIT_AGENCY.fullmatch(line) is not None
+
 
 # --- appeals ----------------------------------------------------------------------
 
@@ -204,18 +262,30 @@ _APPEAL_TERMS = re.compile(
     r"\b(?:your\s+support|support\s+(?:now|us|our)|donat(?:e|es|ion|ions|ing)|paywalls?|"
     r"subscri(?:be|bes|bing|ption|ptions|ber|bers)|newsletters?|sign(?:ing)?\s+up|journalism|journalists|"
     r"cookies?|privacy\s+policy|read\s+more|make\s+a\s+contribution|contribut(?:e|ion)s?|"
-    r"become\s+a\s+member|membership|inbox|ad-?free|unsubscribe|consent|advertis(?:ing|ers?))\b",
-    re.IGNORECASE,
+    r"become\s+a\s+member|membership|inbox|ad-?free|unsubscribe|consent|advertis(?:ing|ers?))\b"
 )
+#: Words one of which opens every appeal: a set test spares the regexes on story lines.
+_APPEAL_TRIGGERS = frozenset(
+    f"{prefix}{word}{suffix}"
+    for word in ("your", "you", "we", "our", "us", "support", "donate", "donation", "donations",
+                 "subscribe", "subscription", "subscriber", "subscribers", "newsletter",
+                 "newsletters", "sign", "journalism", "journalists", "cookie", "cookies", "paywall",
+                 "paywalls", "contribution", "contribute", "member", "membership", "inbox", "read",
+                 "advertising", "consent", "privacy", "ad-free", "independent", "unlike")
+    for prefix in ("", "(")
+    for suffix in ("", ",", ".", ":", ";", "!", "?", ")"))
 #: The reader and the publisher talking ("we", "your"); case-sensitive "us" keeps "US" out.
 _ADDRESS = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|[Yy]ourself)\b")
 _QUOTES = frozenset('"“”«»„')
 #: Where an appeal's sentences and buttons end.
+_BUTTONS = (r"(?:Read more|Support [Nn]ow|Donate(?: [Nn]ow)?|Subscribe(?: [Nn]ow| [Tt]oday)?|"
+            r"Sign up(?: [Nn]ow| [Ff]ree| for free)?|Join [Nn]ow|Learn more|Find out more|"
+            r"Log in|Sign in)")
 _SEGMENT_END = re.compile(
     r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z\"“‘(])"
-    r"|\s+(?=(?:Read more|Support [Nn]ow|Donate [Nn]ow|Subscribe [Nn]ow|Sign up)\b)"
-    r"|(?<=Read more)\s+(?=[A-Z])|(?<=Support Now)\s+(?=[A-Z])|(?<=Support now)\s+(?=[A-Z])"
-    r"|(?<=Donate now)\s+(?=[A-Z])|(?<=Subscribe now)\s+(?=[A-Z])"
+    rf"|\s+(?={_BUTTONS}(?:\s+[A-Z]|$))"
+    rf"|(?<=\s)(?P<button>{_BUTTONS})\s+(?=[A-Z])"
+    rf"|^(?P<first>{_BUTTONS})\s+(?=[A-Z])"
 )
 #: A "Read more" button left at the end of a story paragraph.
 _TRAILING_BUTTON = re.compile(
@@ -252,12 +322,23 @@ def clean_plain_text(body: str, *, title: str | None = None) -> CleanedText:
         line = _strip_appeal_prefix(line)
         if not line:
             continue
-        if _RELATED_MARKER.match(line) and _last_mark(line) not in ".!?":
+        size = len(line)
+        if size > 320 or (size >= 90 and _last_mark(line) == "." and not _widget_candidate(line)):
+            # a sentence of prose: only a caption's credit can still make it a leftover
+            if _is_caption(line):
+                continue
+            in_list = False
+            kept.append(_strip_trailing_button(line))
+            headline_at.append(False)
+            story_seen = True
+            continue
+        if len(line) <= 80 and _last_mark(line) not in ".!?" and _RELATED_MARKER.match(
+                line.rstrip(":…>»› ")):
             in_list = True
             continue
         if _is_leftover(line):
             continue
-        byline = _BYLINE.match(line) if len(line) < 160 else None
+        byline = _BYLINE.match(line) if len(line) < 160 and _byline_candidate(line) else None
         if byline:
             author = author or _author(byline)
             if not story_seen and published_at is None and byline.group("tail"):
@@ -276,13 +357,16 @@ def clean_plain_text(body: str, *, title: str | None = None) -> CleanedText:
             if headline or _list_item(line):
                 continue
             in_list = False
-        line = _TRAILING_BUTTON.sub("", line)
-        kept.append(line)
+        kept.append(_strip_trailing_button(line))
         headline_at.append(headline)
         story_seen = story_seen or not headline
     title, kept = _take_title(kept, headline_at, title)
     return CleanedText(title=title, text="\n\n".join(kept),
                        published_at=published_at or published_updated, author=author)
+
+
+def _strip_trailing_button(line: str) -> str:
+    return _TRAILING_BUTTON.sub("", line) if "rea" in line[-30:].lower() else line
 
 
 def _take_date_prefix(text: str) -> tuple[str, datetime | None]:
@@ -311,12 +395,20 @@ def _take_title(lines: list[str], headline_at: list[bool],
     return title, story
 
 
+def _widget_candidate(line: str) -> bool:
+    first = line.split(None, 1)[0].lower().rstrip(":|>»›.?!,")
+    return first in _WIDGET_FIRST or first[:1].isdigit() or "pic.twitter.com" in line
+
+
 def _is_leftover(line: str) -> bool:
-    if _WIDGET_LINES.match(line):
+    size = len(line)
+    if size <= 320 and _widget_candidate(line) and _WIDGET_LINES.match(line):
         return True
-    if len(line) < 400 and _CREDIT_TAIL.search(line):
+    if _is_caption(line):
         return True
-    if line[:1] in "—–" and "(@" in line and len(line) < 160:  # "— Name (@handle) March 1, 2025"
+    if size >= 160:
+        return False
+    if line[:1] in "—–" and "(@" in line:  # "— Name (@handle) March 1, 2025"
         return True
     if _HANDLE.match(line):
         return True
@@ -325,53 +417,72 @@ def _is_leftover(line: str) -> bool:
                                     for w in words)
 
 
-def _segments(line: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _segments(line: str) -> Iterator[tuple[int, int]]:
+    """Sentences and buttons of a line, lazily: most lines stop at the first."""
     start = 0
     for boundary in _SEGMENT_END.finditer(line):
-        if boundary.start() > start:
-            spans.append((start, boundary.start()))
+        button = boundary.group("button") or boundary.group("first")
+        cut = boundary.start("button") if boundary.group("button") else boundary.start()
+        if cut > start:
+            yield start, cut
+        if button:
+            yield boundary.start(0) if boundary.group("first") else boundary.start("button"), \
+                boundary.start(0) + len(boundary.group(0).rstrip())
         start = boundary.end()
     if start < len(line):
-        spans.append((start, len(line)))
-    return spans
+        yield start, len(line)
 
 
 def _strip_appeal_prefix(line: str) -> str:
     """Drop a donation/subscription/cookie appeal: the whole line, or the run of appeal
     sentences a crawler glued in front of the first story sentence."""
-    if not _APPEAL_TERMS.search(line):
+    head = line[:200]
+    ends = [i for i in (head.find(". "), head.find("? "), head.find("! ")) if i >= 0]
+    first = head[:min(ends)] if ends else head
+    if _APPEAL_TRIGGERS.isdisjoint(first.lower().split()) or not _QUOTES.isdisjoint(first):
+        return line
+    if not _APPEAL_TERMS.search(line.lower()):  # no appeal term, nothing to take out
         return line
     strong_total = 0
     addressed = False
     last = -1
-    spans = _segments(line)
-    for index, (start, end) in enumerate(spans):
+    last_end = 0
+    more = False
+    for index, (start, end) in enumerate(_segments(line)):
         segment = line[start:end]
-        quoted = any(c in _QUOTES for c in segment)
-        strong = 0 if quoted else len(_APPEAL_TERMS.findall(segment))
+        quoted = not _QUOTES.isdisjoint(segment)
+        strong = 0 if quoted else len(_APPEAL_TERMS.findall(segment.lower()))
         weak = not quoted and _ADDRESS.search(segment) is not None
         if strong or weak:
-            last = index
+            last, last_end = index, end
             strong_total += strong
             addressed = addressed or weak
         elif index - last >= 2 or index == 0:
+            more = True
             break
     if last < 0:
         return line
-    rest = line[spans[last][1]:].strip() if last + 1 < len(spans) else ""
+    rest = line[last_end:].strip()
     if rest:
         starts_story = rest[:1].isupper() or rest[:1] in "\"“‘"
         return rest if strong_total >= 2 and starts_story else line
-    words = len(line.split())
-    if strong_total >= 2 or (strong_total >= 1 and addressed and words <= 30):
+    if more:
+        return line
+    if strong_total >= 2 or (strong_total >= 1 and addressed and len(line.split()) <= 30):
         return ""
     return line
 
 
+_ROLE_WORD = re.compile(
+    r"\b(?:writer|correspondent|reporter|editor|columnist|journalist|analyst|contributor)s?\b",
+    re.IGNORECASE)
+
+
 def _author(byline: re.Match[str]) -> str:
+    """The name(s) of a byline, without the role ("Jane Doe, Chief Football Writer")."""
     name = byline.group("by") or byline.group("name")
-    return " ".join(name.split())
+    names = [part for part in name.split(",") if not _ROLE_WORD.search(part)]
+    return " ".join(", ".join(names or [name]).split())
 
 
 def _title_ratio(words: list[str]) -> float:
@@ -408,7 +519,8 @@ def _headline_like(line: str) -> bool:
 
 def _list_item(line: str) -> bool:
     """Inside a related-stories list: a teaser headline ending with "?" or "!"."""
-    return _last_mark(line) in "?!" and len(line.split()) <= 25 and _title_ratio(line.split()) >= 0.5
+    words = line.split()
+    return _last_mark(line) in "?!" and len(words) <= 25 and _title_ratio(words) >= 0.5
 
 
 def _title_like(line: str, headline: bool) -> bool:

@@ -18,7 +18,9 @@ resolved towards the past):
   reported the next morning; a same-evening report says "tonight").
 * "today", "tonight", "this evening": the publication day.
 * "last week", "last month", "last weekend": a span, not a day; they resolve to
-  ``None`` and are never picked as a match date.
+  ``None`` and are never picked as a match date. When such a span is the first date
+  expression after a score, the score's date is ``None`` (a later "on Thursday" in the same
+  sentence is about something else: "beat them 2-1 last month, said on Thursday").
 * ISO "2025-12-07" and "December 7, 2025" / "7 December 2025": as written, with or
   without a publication date.
 
@@ -118,7 +120,13 @@ def find_date_in_sentence(text: str, sentence: tuple[int, int], start: int, end:
     after: date | None = None
     before: date | None = None
     for e_start, e_end, day in _expressions(text, lo, hi, published_at):
-        if day is None or (e_start < end and e_end > start):
+        if e_start < end and e_end > start:
+            continue
+        if day is None:
+            if e_start >= end and published_at is not None:
+                # "beat them 2-1 at Selhurst Park last month, said on Thursday ...": the
+                # span closest after the score is the match's; a later day is not.
+                return None
             continue
         if e_start >= end:
             after = day

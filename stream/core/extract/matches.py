@@ -17,21 +17,32 @@ makes X the winner. The bare line "Home 1-2 Away" is taken as written.
 
 Home/away: "at X", "away to X", "trip to X" (X home); "hosted X", "visit of X", "at
 home", "home defeat" (the subject home); "away win", "on the road" (the subject away);
-a venue mention whose home club is one of the two. When the text does not tell, home
+a venue mention whose home club is one of the two; "in <city>" naming the home city of
+exactly one of the two ("in Turin", "in north London"; English exonyms of the KB's local
+city names are mapped). When the text does not tell, home
 and away are the two clubs in the order the text names them: ``MatchResult`` has no
 "orientation known" flag, so consumers must treat that order as unknown unless the
 sentence says otherwise.
+
+Venue and date belong to the stretch of the sentence between the neighbouring results
+("Chelsea lost 2-1 to Sunderland at Stamford Bridge, and Newcastle were beaten 3-1 by
+Brentford": the ground is Chelsea's match's only); the competition to the whole sentence.
+A sentence opening with an epithet of the subject ("The Italian champions were thrashed
+6-2 by PSV") takes the subject from the paragraphs before, filtered by the epithet's
+country when it has one.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from stream.core.extract.dates import find_date_in_sentence, sentence_at
+from stream.core.extract.entities import DEMONYMS
 from stream.core.extract.types import EntityMention, HomeClubOf
 from stream.core.models import MatchResult
 
@@ -55,8 +66,10 @@ _NOT_SCORE_LAST_WORD = frozenset(
 #: Two-word leads of an in-game score: "made it 2-1", "pulled it back to 2-1".
 _NOT_SCORE_LAST_TWO = frozenset({"made it", "make it", "makes it", "making it", "back to"})
 #: Words shortly before a number pair that make it an aggregate, shoot-out or price.
-_NOT_SCORE_NEAR = ("aggregate", "shootout", "shoot-out", "penalties", "penalty", "odds",
-                   "priced")
+_NOT_SCORE_NEAR = ("aggregate", "shootout", "shoot-out", "on penalties", "on pens", "odds",
+                   "priced", "spot-kicks", "spot kicks")
+#: "... on penalties after a 1-1 draw": the score after these words is the match's own.
+_REGULATION = re.compile(r"\b(?:after|following)\s+(?:a|an|the)?\s*$")
 _NOT_SCORE_AFTER = re.compile(
     r"""\s*(?:
         (?:pm|am|p\.m\.|a\.m\.|o['’]clock|years?|yrs|months?|weeks?|days?|hours?|minutes?|
@@ -131,11 +144,41 @@ _CLAUSE_STOP = re.compile(r"[;:.!?()]|,|\s[–—-]\s|\b(?:and|but|while|whereas
 _PRONOUN_SUBJECT = re.compile(
     r"(?:They|Their|His\s+side|Her\s+side|The\s+(?:side|team|club))\b"
 )
+#: "The Italian champions", "The hosts", "The Spanish giants": an epithet of the subject.
+_EPITHET_SUBJECT = re.compile(
+    r"The\s+(?:(?P<adj>[A-Z][a-z]+)\s+)?(?:champions|holders|leaders|hosts|visitors|giants|"
+    r"side|team|club|outfit|champions-elect|title\s+holders)\b"
+)
+#: English names of cities the KB spells locally (normalised forms).
+_EXONYMS = {
+    "turin": "torino", "rome": "roma", "milan": "milano", "naples": "napoli",
+    "munich": "munchen", "lisbon": "lisboa", "seville": "sevilla", "cologne": "koln",
+    "florence": "firenze", "genoa": "genova", "prague": "praha", "copenhagen": "kobenhavn",
+    "vienna": "wien", "athens": "athina", "moscow": "moskva", "belgrade": "beograd",
+    "warsaw": "warszawa", "brussels": "bruxelles", "the hague": "den haag", "bruges": "brugge",
+    "venice": "venezia", "mantua": "mantova", "nuremberg": "nurnberg", "hanover": "hannover",
+}
+_IN_CITY = re.compile(
+    r"\bin\s+(?:(?:north|south|east|west|central|northern|southern|eastern|western)\s+)?"
+    r"((?:[A-Z][\w'’.-]+)(?:\s+[A-Z][\w'’.-]+)?)"
+)
 _MAX_OBJECT_GAP = 80
 #: How far into its sentence a score may sit for the sentence to "open with" it.
 _OPENING_SCORE_MAX = 30
 #: Same two clubs, same winner ("" for a draw), same goals: the same match.
 _Key = tuple[frozenset[str], str, tuple[int, int]]
+
+
+class ClubFacts(NamedTuple):
+    """What the home/away and epithet rules need to know about a club."""
+
+    country: str | None
+    #: Normalised (``kb.normalise_alias``) home city, "" when unknown.
+    city: str
+
+
+def _normalise(word: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", word.lower()).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +192,8 @@ class _Context:
     venues: Sequence[EntityMention]
     published_at: datetime | None
     home_club_of: HomeClubOf
+    home_clubs_of: Callable[[str], tuple[str, ...]] | None = None
+    club_facts: Callable[[str], ClubFacts | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,24 +212,50 @@ class _Found:
 
 def find_match_results(text: str, mentions: Sequence[EntityMention],
                        published_at: datetime | None,
-                       home_club_of: HomeClubOf) -> list[MatchResult]:
+                       home_club_of: HomeClubOf, *,
+                       home_clubs_of: Callable[[str], tuple[str, ...]] | None = None,
+                       club_facts: Callable[[str], ClubFacts | None] | None = None,
+                       ) -> list[MatchResult]:
     """Every result the text states, once each, in order of first statement.
 
     Home/away follow the text's order when it does not say (see the module docstring).
+    ``home_clubs_of`` (every club of a shared ground) and ``club_facts`` (country and city)
+    are optional knowledge-base look-ups that sharpen home/away and epithet subjects.
     """
     clubs = [m for m in mentions if m.type == "club"]
+    if len(clubs) < 2:
+        return []
     ctx = _Context(
         text=text, clubs=clubs, club_starts=[m.start for m in clubs],
         competitions=[m for m in mentions if m.type == "competition"],
         venues=[m for m in mentions if m.type == "venue"],
         published_at=published_at, home_club_of=home_club_of,
+        home_clubs_of=home_clubs_of, club_facts=club_facts,
     )
-    found: dict[_Key, _Found] = {}
+    staged: list[tuple[re.Match[str], tuple[int, int], _Teams]] = []
     for score in _score_candidates(text):
-        candidate = _result_for(ctx, score)
+        picked = _teams_for(ctx, score)
+        if picked is not None:
+            staged.append((score, *picked))
+    found: dict[_Key, _Found] = {}
+    # Segment boundaries: what follows a result up to the next clause break is its own
+    # ("3-1 at San Mamés on Thursday, overturning a 2-1 first-leg defeat").
+    starts = [sentence[0] if i == 0 or staged[i - 1][1] != sentence
+              else _after_clause(text, staged[i - 1][0].end(), score.start())
+              for i, (score, sentence, _teams) in enumerate(staged)]
+    for i, (score, sentence, teams) in enumerate(staged):
+        hi = (starts[i + 1] if i + 1 < len(staged) and staged[i + 1][1] == sentence
+              else sentence[1])
+        candidate = _result_for(ctx, score, sentence, teams, (starts[i], hi))
         if candidate is not None:
             _merge(found, candidate)
     return [f.result for f in found.values()]
+
+
+def _after_clause(text: str, lo: int, hi: int) -> int:
+    """End of the first clause break in ``text[lo:hi]`` (``lo`` itself when none)."""
+    stop = _CLAUSE_STOP.search(text, lo, hi)
+    return stop.end() if stop is not None else lo
 
 
 def _score_candidates(text: str) -> list[re.Match[str]]:
@@ -214,26 +285,33 @@ def _number_start(text: str, sep: int) -> int | None:
     return start
 
 
-def _result_for(ctx: _Context, score: re.Match[str]) -> _Found | None:
-    """The result one score states, or None when it is not a score or lacks two teams."""
+def _teams_for(ctx: _Context, score: re.Match[str]
+               ) -> tuple[tuple[int, int], _Teams] | None:
+    """The sentence and the two teams of a score, or None when it is not a score or lacks
+    two teams."""
     goals = (int(score.group(1)), int(score.group(3)))
     if not _plausible_score(ctx.text, score, goals) or not _club_nearby(ctx, score.start()):
         return None
     sentence = sentence_at(ctx.text, score.start())
     teams = _pick_teams(ctx, sentence, score.start(), score.end())
-    if teams is None:
-        return None
-    subject_won = _subject_won(ctx.text, teams, score.start(), goals)
+    return None if teams is None else (sentence, teams)
+
+
+def _result_for(ctx: _Context, score: re.Match[str], sentence: tuple[int, int],
+                teams: _Teams, segment: tuple[int, int]) -> _Found | None:
+    """The result one score states; venue and date come from its ``segment`` only."""
+    goals = (int(score.group(1)), int(score.group(3)))
+    subject_won = _subject_won(ctx.text, teams, score.start(), goals, sentence)
     if subject_won is None:
         return None
-    venue = _nearest(ctx.venues, sentence, score.start())
+    venue = _nearest(ctx.venues, segment, score.start())
     subject_home = _subject_home(ctx, teams, sentence, venue)
     home, away, home_goals, away_goals = _orient(teams, goals, subject_won, subject_home)
     competition = _nearest(ctx.competitions, sentence, score.start())
     result = MatchResult(
         home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
         competition=competition.ref if competition else None,
-        date=find_date_in_sentence(ctx.text, sentence, score.start(), score.end(),
+        date=find_date_in_sentence(ctx.text, segment, score.start(), score.end(),
                                    ctx.published_at),
         venue=venue.ref if venue else None, span=sentence,
     )
@@ -273,7 +351,7 @@ def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) ->
         return False
     if " ".join(words[-2:]) in _NOT_SCORE_LAST_TWO:
         return False
-    if any(word in before for word in _NOT_SCORE_NEAR):
+    if any(word in before for word in _NOT_SCORE_NEAR) and not _REGULATION.search(before):
         return False
     after_hi = text.find("\n", end, end + 40)
     return _NOT_SCORE_AFTER.match(text, end, after_hi if after_hi >= 0 else end + 40) is None
@@ -344,10 +422,30 @@ def _subject_from_context(ctx: _Context, sentence: tuple[int, int],
     """
     text = ctx.text
     para_lo = text.rfind("\n", 0, sentence[0]) + 1
+    epithet = _EPITHET_SUBJECT.match(text, sentence[0])
+    country = DEMONYMS.get(epithet.group("adj").lower()) if epithet and epithet.group("adj") \
+        else None
+    if country is not None and ctx.club_facts is not None:
+        return _club_of_country(ctx, _paragraph_start(text, para_lo) if para_lo else 0,
+                                sentence[0], obj, country)
     subject = _last_subject(ctx, para_lo, sentence[0], obj)
-    if subject is None and para_lo > 0 and _PRONOUN_SUBJECT.match(text, sentence[0]):
+    if subject is None and para_lo > 0 and (_PRONOUN_SUBJECT.match(text, sentence[0])
+                                            or epithet is not None):
         subject = _last_subject(ctx, _paragraph_start(text, para_lo), para_lo, obj)
     return subject
+
+
+def _club_of_country(ctx: _Context, lo: int, hi: int, obj: EntityMention,
+                     country: str) -> EntityMention | None:
+    """The latest club before ``hi`` (from ``lo``) of one country, other than ``obj``."""
+    assert ctx.club_facts is not None
+    i_lo = bisect_left(ctx.club_starts, lo)
+    i_hi = bisect_left(ctx.club_starts, hi)
+    for mention in reversed(ctx.clubs[i_lo:i_hi]):
+        facts = ctx.club_facts(mention.ref.id)
+        if mention.ref.id != obj.ref.id and facts is not None and facts.country == country:
+            return mention
+    return None
 
 
 def _subject_later(ctx: _Context, sentence: tuple[int, int], obj: EntityMention,
@@ -402,7 +500,8 @@ def _only_space(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip()
 
 
-def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int]) -> bool | None:
+def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int],
+                 sentence: tuple[int, int]) -> bool | None:
     """True if the subject won, False if the object won, None if the text does not say.
 
     A draw (or the bare line) needs no cue and reports True: the goals are equal or
@@ -416,7 +515,13 @@ def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int]) -> bo
             return False
         if pair in _ACTIVE_WINNER_PAIRS:
             return True
-    cue = _nearest_cue(text, teams.window, s)
+    window = teams.window
+    if window[1] <= s + 8:
+        # The object came before the score: the result word may follow it in the same
+        # clause ("overturning a 2-1 first-leg defeat").
+        stop = _CLAUSE_STOP.search(text, s + len(text[s:s + 8].split()[0]), sentence[1])
+        window = (window[0], stop.start() if stop is not None else sentence[1])
+    cue = _nearest_cue(text, window, s)
     if cue is None or cue == "draw":
         return None
     return cue == "win"
@@ -460,10 +565,15 @@ def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
     """Whether the subject played at home, when the sentence says; else None."""
     if teams.bare:
         return True
+    subject_id, object_id = teams.subject.ref.id, teams.object.ref.id
     if venue is not None:
-        club = ctx.home_club_of(venue.ref.id)
-        if club is not None and club.id in (teams.subject.ref.id, teams.object.ref.id):
-            return club.id == teams.subject.ref.id
+        if ctx.home_clubs_of is not None:
+            homes = set(ctx.home_clubs_of(venue.ref.id))
+        else:
+            club = ctx.home_club_of(venue.ref.id)
+            homes = {club.id} if club is not None else set()
+        if (subject_id in homes) != (object_id in homes):
+            return subject_id in homes
     text = ctx.text
     last, pair = _lead(text, teams.object.start)
     if last in _OBJECT_AWAY_WORDS or pair in _OBJECT_AWAY_PAIRS:
@@ -476,6 +586,26 @@ def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
         return True
     if _SUBJECT_AWAY.search(lowered):
         return False
+    if ctx.club_facts is not None:
+        return _home_by_city(ctx, teams, text[min(lo, teams.subject.start):hi])
+    return None
+
+
+def _home_by_city(ctx: _Context, teams: _Teams, clause: str) -> bool | None:
+    """"in Turin" / "in north London": the one team whose home city it is."""
+    assert ctx.club_facts is not None
+    subject = ctx.club_facts(teams.subject.ref.id)
+    obj = ctx.club_facts(teams.object.ref.id)
+    if subject is None or obj is None or subject.city == obj.city:
+        return None
+    for match in _IN_CITY.finditer(clause):
+        words = _normalise(match.group(1)).split()
+        for name in (" ".join(words), words[0] if words else ""):
+            city = _EXONYMS.get(name, name)
+            if city and city == subject.city:
+                return True
+            if city and city == obj.city:
+                return False
     return None
 
 

@@ -15,7 +15,21 @@ News quotes follow a few conventions, and each rule here names one:
   continues the immediately preceding quote's speaker, when that quote is in the same
   or the previous paragraph;
 * single-quoted fragments ("there is 'no doubt'") count only when an attribution verb
-  in the same sentence ties them to a speaker.
+  in the same sentence ties them to a speaker;
+* an epithet as the tag's subject ('," the Dane said', 'the Napoli coach said',
+  'the former Chelsea manager said', 'the Spaniard insisted:') is the most recent person
+  mentioned before who fits it: nationality from a demonym ("Dane", "Frenchman"), role from
+  the noun (coach/manager/boss vs forward/midfielder/captain), club from a club named in the
+  epithet (the KB's ``club_of``, or the text naming the club right before the person);
+  "the Madrid coach" with no fitting person mentioned is the KB manager of that club when
+  there is exactly one; an epithet with nothing to check ("the 73-year-old") is read like
+  "he";
+* a tag that names its speaker in a way none of these rules resolves ('," the club said')
+  leaves the quote unattributed: it is never handed to the previous speaker;
+* a lead ending in a colon needs no attribution verb ('he smiled: "..."');
+* a quote opening a paragraph after a paragraph with no quote of its own whose last
+  sentence has a speech verb ('Kane explained why he has no plans to slow down.') is that
+  sentence's speaker's.
 
 The speaker must be a person mention; a quote whose speaker cannot be resolved is
 skipped, not guessed. ``Quote.span`` covers the quoted words without the marks (from
@@ -26,11 +40,25 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from stream.core.extract.entities import DEMONYMS
 from stream.core.extract.types import EntityMention
 from stream.core.models import Quote, Ref
+
+
+class PersonFacts(NamedTuple):
+    """What the knowledge base says about a person (any field may be unknown)."""
+
+    nationality: str | None
+    role: str | None
+    club: str | None
+
+
+FactsOf = Callable[[str], PersonFacts | None]
+ManagersOf = Callable[[str], Sequence[Ref]]
 
 _OPENERS = frozenset("\"“„«")
 _CLOSERS = frozenset("\"”»")
@@ -49,10 +77,12 @@ _VERB_WORDS = frozenset(
     declares continued continues noted notes remarked remarks joked jokes conceded concedes
     confirmed confirms replied replies responded responds asserted asserting argued argues
     acknowledged acknowledges commented comments wrote writes posted tweeted recalled recalls
-    reflected reiterated vowed vows urged lamented""".split()
+    reflected reiterated vowed vows urged lamented described describes describing labelled
+    labeled branded emphasised emphasized writing""".split()
 )
 _VERB_PAIRS = frozenset({("pointed", "out"), ("went", "on"), ("according", "to")})
 _PRONOUNS = frozenset({"he", "she"})
+_CONJUNCTIONS = frozenset({"and", "but", "then", "as", "before", "after"})
 _WORD_PUNCT = ",.:;!?\"'“”‘’()[]–—-"
 #: A tag after a quote names its verb within this many words ("he told TNT Sports").
 _TAG_WORDS = 6
@@ -65,6 +95,20 @@ _NOT_SUBJECT_LEAD = re.compile(
 )
 _PRONOUN_OPENING = re.compile(r"(?:He|She|His|Her)\b")
 _SUBJECT_LOOKBACK_PARAGRAPHS = 3
+_MANAGER_WORDS = frozenset(
+    "coach manager boss tactician gaffer trainer head-coach mastermind".split())
+_PLAYER_WORDS = frozenset(
+    """forward striker midfielder defender winger goalkeeper keeper captain skipper player
+    teenager youngster full-back centre-back center-back playmaker attacker frontman
+    international""".split())
+_EXECUTIVE_WORDS = frozenset("president chairman chairwoman chief executive owner".split())
+_EPITHET_OPENING = re.compile(r"The\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+(?=[a-z])")
+_NOT_A_PERSON = frozenset(
+    """club clubs team side squad board federation league association statement report
+    reports source sources spokesman spokeswoman spokesperson insiders organisers
+    organizers newspaper outlet broadcaster website paper""".split())
+#: Sentinel: a tag is there but names nobody the rules can resolve.
+_UNRESOLVED = Ref(name="", id="")
 #: The last resolved speaker and the paragraph index of their quote.
 _Chain = tuple[Ref, int] | None
 
@@ -93,24 +137,39 @@ class _Doc:
     people: Sequence[EntityMention]
     people_starts: Sequence[int]
     quoted: Sequence[tuple[int, int]]
+    clubs: Sequence[EntityMention] = ()
+    facts: FactsOf | None = None
+    managers: ManagersOf | None = None
 
     def paragraph_of(self, pos: int) -> int:
         return max(bisect_left(self.para_starts, pos + 1) - 1, 0)
 
 
-def find_quotes(text: str, mentions: Sequence[EntityMention]) -> list[Quote]:
-    """Every attributable direct quote, in text order."""
+def find_quotes(text: str, mentions: Sequence[EntityMention], *,
+                facts: FactsOf | None = None, managers: ManagersOf | None = None) -> list[Quote]:
+    """Every attributable direct quote, in text order.
+
+    ``facts`` (nationality, role, club of a person id) and ``managers`` (the KB managers of
+    a club id) are optional knowledge-base look-ups for epithet speakers.
+    """
+    if not _MARK.search(text) and " '" not in text and " ‘" not in text:
+        return []
     paragraphs = _paragraphs(text)
     raws = _double_quotes(text, paragraphs)
     raws = sorted([*raws, *_single_quotes(text, paragraphs, raws)], key=lambda r: r.open_at)
+    if not raws:
+        return []
     people = _outside_quotes([m for m in mentions if m.type == "person"], raws)
     doc = _Doc(text, paragraphs, [p[0] for p in paragraphs], people,
-               [m.start for m in people], [(r.open_at, r.close_at) for r in raws])
+               [m.start for m in people], [(r.open_at, r.close_at) for r in raws],
+               [m for m in mentions if m.type == "club"], facts, managers)
     quotes: list[Quote] = []
     previous: tuple[_Raw, Ref | None] | None = None
     chain: _Chain = None
     for raw in raws:
         speaker = _attribute(doc, raw, previous, chain)
+        if speaker is _UNRESOLVED:
+            speaker = None
         if not raw.single:
             previous = (raw, speaker)
         if speaker is not None:
@@ -281,7 +340,10 @@ def _tag_after(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
     words = _words(doc.text, start, end, _TAG_WORDS + 1)
     for i in range(min(len(words), _TAG_WORDS)):
         if _is_verb(words, i):
-            return _speaker_around(doc, words, i, start, end, raw.open_at, chain)
+            speaker = _speaker_around(doc, words, i, start, end, raw.open_at, chain)
+            if speaker is None and i and all(w in _CONJUNCTIONS for _, w in words[:i]):
+                return None  # '" and said ...': the subject is the lead's
+            return speaker or _UNRESOLVED
     return None
 
 
@@ -295,7 +357,69 @@ def _speaker_around(doc: _Doc, words: Sequence[tuple[int, str]], i: int, lo: int
         return speaker
     if any(word in _PRONOUNS for _, word in words[:i]):
         return _resolve_pronoun(doc, pronoun_at, chain)
+    epithet = _epithet_words(words, i)
+    if epithet is not None:
+        return _resolve_epithet(doc, epithet, pronoun_at, chain)
     return _first_person(doc, verb_at + 1, hi)
+
+
+def _epithet_words(words: Sequence[tuple[int, str]], i: int) -> list[tuple[int, str]] | None:
+    """The words of "the X Y" right before the verb ``words[i]`` ('the Napoli coach
+    said'), or right after it ('said the Frenchman'), without "the"."""
+    for j in range(i - 1, max(i - 6, -1), -1):
+        if words[j][1] == "the":
+            return list(words[j + 1:i]) or None
+        if words[j][1] in _PRONOUNS or words[j][1] in _VERB_WORDS:
+            break
+    if i + 2 < len(words) and words[i + 1][1] == "the":
+        return list(words[i + 2:i + 5])
+    return None
+
+
+def _resolve_epithet(doc: _Doc, epithet: Sequence[tuple[int, str]], pos: int,
+                     chain: _Chain) -> Ref | None:
+    """The person an epithet names (see the module docstring)."""
+    words = [w for _, w in epithet]
+    country = next((DEMONYMS[w] for w in words if w in DEMONYMS), None)
+    role = ("manager" if any(w in _MANAGER_WORDS for w in words) else
+            "player" if any(w in _PLAYER_WORDS for w in words) else
+            "executive" if any(w in _EXECUTIVE_WORDS for w in words) else None)
+    former = "former" in words or "ex" in words
+    lo, hi = epithet[0][0], epithet[-1][0] + len(epithet[-1][1])
+    club = None if former else next(
+        (m.ref.id for m in doc.clubs if lo <= m.start and m.end <= hi + 2), None)
+    if country is None and role is None and club is None:
+        if any(w in _NOT_A_PERSON for w in words):
+            return None  # "the club said", "the statement added": nobody to name
+        return _resolve_pronoun(doc, pos, chain)
+    seen: set[str] = set()
+    last = bisect_left(doc.people_starts, pos)
+    for mention in reversed(doc.people[:last]):
+        ref = mention.ref
+        if ref.id in seen:
+            continue
+        seen.add(ref.id)
+        if _fits(doc, mention, country, role, club):
+            return ref
+    if club is not None and role == "manager" and doc.managers is not None:
+        staff = doc.managers(club)
+        if len(staff) == 1:
+            return staff[0]
+    return None
+
+
+def _fits(doc: _Doc, mention: EntityMention, country: str | None, role: str | None,
+          club: str | None) -> bool:
+    facts = doc.facts(mention.ref.id) if doc.facts is not None else None
+    if country is not None and (facts is None or facts.nationality != country):
+        return False
+    if role is not None and facts is not None and facts.role is not None \
+            and facts.role != role:
+        return False
+    if club is not None and (facts is None or facts.club != club):
+        # The text may tie the person to the club itself: "Wrexham manager Phil Parkinson".
+        return any(m.ref.id == club and 0 <= mention.start - m.end <= 25 for m in doc.clubs)
+    return True
 
 
 def _words(text: str, lo: int, hi: int, limit: int = -1) -> list[tuple[int, str]]:
@@ -351,6 +475,9 @@ def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
     for i in range(len(words) - 1, -1, -1):
         if _is_verb(words, i):
             return _speaker_around(doc, words, i, lo, hi, lo, chain)
+    if words and doc.text[lo:hi].rstrip().endswith(":"):
+        # 'he smiled: "..."': the colon hands over to the quote without a verb.
+        return _speaker_around(doc, [*words, (hi, ":")], len(words), lo, hi, lo, chain)
     return None
 
 
@@ -361,7 +488,13 @@ def _colon_paragraph(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
         return None
     prev_lo, prev_hi = doc.paragraphs[index - 1]
     if not doc.text[prev_lo:prev_hi].rstrip().endswith(":"):
-        return None
+        if _MARK.search(doc.text, prev_lo, prev_hi):
+            return None
+        # 'Kane explained why he has no plans to slow down.' then the quote.
+        sentence_lo = prev_lo
+        for match in _TERMINATOR.finditer(doc.text, prev_lo, prev_hi - 1):
+            sentence_lo = match.end()
+        return _tag_before(doc, sentence_lo, prev_hi, chain)
     return _tag_before(doc, _lead_start(doc, prev_hi), prev_hi, chain)
 
 
@@ -400,6 +533,13 @@ def _subject_in(doc: _Doc, index: int, lo: int, hi: int, chain: _Chain) -> Ref |
         return chain[0]
     if _PRONOUN_OPENING.match(doc.text, lo):
         return None
+    opening = _EPITHET_OPENING.match(doc.text, lo, hi)
+    if opening is not None:
+        words = _words(doc.text, opening.start(1), opening.end(1))
+        if any(w in DEMONYMS or w in _MANAGER_WORDS or w in _PLAYER_WORDS for _, w in words):
+            found = _resolve_epithet(doc, words, lo, None)
+            if found is not None:
+                return found
     for mention in reversed(candidates):
         if _NOT_SUBJECT_LEAD.search(doc.text, max(mention.start - 20, 0), mention.start) is None:
             return mention.ref
