@@ -73,15 +73,24 @@ def worker() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--topic", help="Topic to produce to (default: STREAM_TOPIC_RAW).")
-@click.option("--source", default="files", show_default=True,
-              help="'source' field for .txt/.html files.")
+@click.option("--source", default=None,
+              help="'source' field: the URL's host for WARC/feed items, 'files' otherwise.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
 @friendly
-def produce(paths: tuple[str, ...], topic: str | None, source: str) -> None:
-    """Send raw articles to Kafka: JSON Lines, .txt or .html files, directories, or - (stdin)."""
+def produce(paths: tuple[str, ...], topic: str | None, source: str | None,
+            progress: bool | None) -> None:
+    """Send raw articles to Kafka.
+
+    PATHS: JSON Lines, .txt/.html, WARC, RSS/Atom files or http(s) feed URLs, optionally
+    .gz, directories of them, or - (stdin).
+    """
+    from stream.inputs import DEFAULT_SOURCE
     from stream.produce import produce_paths
 
     settings = _settings()
-    count, size = asyncio.run(produce_paths(settings, paths, topic or settings.topic_raw, source))
+    count, size = asyncio.run(produce_paths(settings, paths, topic or settings.topic_raw,
+                                            source or DEFAULT_SOURCE, progress=progress))
     click.echo(f"produced {count} messages ({size} bytes) to {topic or settings.topic_raw}",
                err=True)
 
@@ -133,24 +142,26 @@ def topics_list() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option("--source", default="files", show_default=True,
-              help="'source' field for .txt/.html files.")
+@click.option("--source", default=None,
+              help="'source' field: the URL's host for WARC/feed items, 'files' otherwise.")
 @friendly
-def process(paths: tuple[str, ...], source: str) -> None:
+def process(paths: tuple[str, ...], source: str | None) -> None:
     """Run the pipeline without a broker; print the records it would publish as JSON Lines.
 
-    PATHS are JSON Lines files, .txt/.html files or directories; - or nothing reads stdin.
+    PATHS: JSON Lines, .txt/.html, WARC, RSS/Atom files or feed URLs, optionally .gz,
+    directories of them; - or nothing reads stdin.
     """
     from stream.batch import process_payloads
     from stream.codec import registry_for
     from stream.core.extract import default_extractor
-    from stream.inputs import iter_payloads
+    from stream.inputs import DEFAULT_SOURCE, iter_payloads
     from stream.steps import Steps
 
     settings = _settings()
     steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
     out = sys.stdout.buffer
-    for record in process_payloads(steps, iter_payloads(paths or ("-",), source=source)):
+    payloads = iter_payloads(paths or ("-",), source=source or DEFAULT_SOURCE)
+    for record in process_payloads(steps, payloads):
         steps.encode(record)  # validates against the schema exactly as the worker does
         line = {"topic": steps.topic_of(record), "key": record.key, "value": record.value}
         out.write(orjson.dumps(line) + b"\n")
