@@ -130,3 +130,16 @@ def test_fold_and_tokens_are_the_matching_form() -> None:
     assert fold_for_matching("  \u00c9L  Cl\u00e1sico\u2014\u201cLive\u201d ") == 'el clasico-"live"'
     assert word_tokens("Vin\u00edcius J\u00fanior\u2019s 2-1 win") == ["vinicius", "junior", "s", "2",
                                                                        "1", "win"]
+
+
+def test_word_tokens_equal_the_tokens_of_the_folded_text() -> None:
+    import random
+    import re
+
+    from stream.core.clean.normalize import word_tokens
+
+    rng = random.Random(5)
+    samples = ["Mbappé’s “late” winner – Vinícius Júnior, ÆRØ ﬁnal Ⅻ ²",
+               "".join(chr(rng.randint(32, 0x2FFF)) for _ in range(20000))]
+    for text in samples:
+        assert word_tokens(text) == re.findall(r"\w+", fold_for_matching(text))

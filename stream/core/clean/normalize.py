@@ -97,5 +97,10 @@ def fold_for_matching(text: str) -> str:
 
 
 def word_tokens(text: str) -> list[str]:
-    """Lower-case word tokens of the folded text: the unit of fingerprints and shingles."""
-    return _WORDS.findall(fold_for_matching(text))
+    """Lower-case word tokens of the folded text: the unit of fingerprints and shingles.
+
+    Same tokens as ``_WORDS.findall(fold_for_matching(text))`` (quotes, dashes and
+    whitespace never belong to a word, so folding them is skipped on this hot path).
+    """
+    folded = text if text.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _WORDS.findall(folded.lower())

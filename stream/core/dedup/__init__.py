@@ -22,9 +22,19 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
-from stream.core.dedup.minhash import band_keys, containment, jaccard
+import numpy as np
+import numpy.typing as npt
+
+from stream.core.dedup.minhash import (
+    band_keys,
+    containment,
+    jaccard_arrays,
+    pack_values,
+    unpack_values,
+)
 from stream.core.models import CleanArticle, Verdict
 from stream.core.models import Fingerprint as Signature
 
@@ -66,6 +76,7 @@ def _nearest(article: CleanArticle, sig: Signature, memory: Memory,
              policy: NearPolicy) -> Verdict | None:
     best: tuple[float, str] | None = None
     day = article.published_at.date() if article.published_at else None
+    mine = np.array(sig.values, dtype=np.uint64)
     for candidate in _candidates(sig, memory):
         stored = memory.get(f"a:{candidate}")
         if stored is None:
@@ -73,7 +84,7 @@ def _nearest(article: CleanArticle, sig: Signature, memory: Memory,
         other_day, other_size, other_values, _content = _unpack(stored)
         if not _within(day, other_day, policy.window_days):
             continue
-        score = _similarity(sig, other_size, other_values, policy)
+        score = _similarity(mine, sig.shingles, other_size, other_values, policy)
         if score is not None and (best is None or score > best[0]):
             best = (score, candidate)
     if best is None:
@@ -90,13 +101,13 @@ def _candidates(sig: Signature, memory: Memory) -> list[str]:
     return list(seen)
 
 
-def _similarity(sig: Signature, other_size: int, other_values: tuple[int, ...],
-                policy: NearPolicy) -> float | None:
-    jacc = jaccard(sig.values, other_values)
+def _similarity(mine: npt.NDArray[np.uint64], size: int, other_size: int,
+                other_values: npt.NDArray[np.uint64], policy: NearPolicy) -> float | None:
+    jacc = jaccard_arrays(mine, other_values)
     if jacc >= policy.jaccard:
         return jacc
-    if min(sig.shingles, other_size) >= policy.min_shingles:
-        contained = containment(jacc, sig.shingles, other_size)
+    if min(size, other_size) >= policy.min_shingles:
+        contained = containment(jacc, size, other_size)
         if contained >= policy.containment:
             return contained
     return None
@@ -165,7 +176,7 @@ def _forget(memory: Memory, article_id: str) -> None:
     _day, size, values, content = _unpack(stored)
     if memory.get(f"h:{content}") == article_id:
         del memory[f"h:{content}"]
-    for key in band_keys(Signature(values=values, shingles=size)):
+    for key in band_keys(Signature(values=tuple(int(v) for v in values), shingles=size)):
         held = memory.get(f"b:{key}")
         ids = [i for i in (held.split(",") if held else []) if i != article_id]
         if ids:
@@ -175,10 +186,12 @@ def _forget(memory: Memory, article_id: str) -> None:
 
 
 def _pack(day: str, sig: Signature, content: str) -> str:
-    return f"{day}|{sig.shingles}|{','.join(f'{v:x}' for v in sig.values)}|{content}"
+    return f"{day}|{sig.shingles}|{pack_values(sig.values)}|{content}"
 
 
-def _unpack(stored: str) -> tuple[date | None, int, tuple[int, ...], str]:
+@lru_cache(maxsize=16384)
+def _unpack(stored: str) -> tuple[date | None, int, npt.NDArray[np.uint64], str]:
+    """Parsed once per stored value: hot candidates are compared again and again."""
     day, size, values, content = stored.split("|")
-    return (date.fromisoformat(day) if day else None, int(size),
-            tuple(int(v, 16) for v in values.split(",")) if values else (), content)
+    return (date.fromisoformat(day) if day else None, int(size), unpack_values(values),
+            content)
