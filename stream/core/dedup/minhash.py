@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import zlib
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
