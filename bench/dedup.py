@@ -211,13 +211,13 @@ def synthetic_articles(texts: list[str], n: int, size: int = 4096) -> list[Clean
 
 
 def time_project(articles: list[CleanArticle]) -> list[float]:
-    memory: dict[str, str] = {}
+    state = dedup.DedupState({})
     times: list[float] = []
     for article in articles:
         start = time.perf_counter()
         sig = signature(article.text)
-        verdict = dedup.decide(article, sig, memory)
-        dedup.remember(article, sig, verdict, memory)
+        verdict = state.decide(article, sig)
+        state.remember(article, sig, verdict)
         times.append(time.perf_counter() - start)
     return times
 

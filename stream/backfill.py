@@ -20,7 +20,7 @@ import asyncio
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, MutableMapping
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from stream.core.models import OutRecord
+from stream.core.pipeline import PublishState
 from stream.errors import BrokerError, InputError, Reason
 from stream.kafka import (
     create_topics,
@@ -93,8 +94,7 @@ class BackfillSummary:
 
 
 def process_record(steps: Steps, key: bytes | None, value: bytes, where: Coordinates,
-                   dedup_memory: MutableMapping[str, str],
-                   event_memory: MutableMapping[str, Any]) -> list[OutRecord]:
+                   state: PublishState) -> list[OutRecord]:
     """Both steps for one raw message, failures dead-lettered as the worker's agents do.
 
     A failure in the publish step is dead-lettered with the *raw* bytes and coordinates
@@ -104,7 +104,7 @@ def process_record(steps: Steps, key: bytes | None, value: bytes, where: Coordin
         result = steps.analyse(key, value, where)
         if not isinstance(result, Analysed):
             return [result]
-        return steps.publish(result.payload, dedup_memory, event_memory)
+        return steps.publish(result.payload, state)
     except Exception as exc:  # same contract as the agents: one bad message never stops us
         return [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], value, key, where)]
 
@@ -146,8 +146,7 @@ def _steps_for(target: Settings) -> Steps:
 async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: Steps,
                ranges: dict[TopicPartition, tuple[int, int]], summary: BackfillSummary,
                progress: bool | None) -> None:
-    dedup_memory: dict[str, str] = {}
-    event_memory: dict[str, Any] = {}
+    state = steps.publish_state({}, {})
     marker = ("backfill-version", summary.version.encode())
     pending: list[Awaitable[Any]] = []
     total = sum(max(0, stop - first) for first, stop in ranges.values())
@@ -156,7 +155,7 @@ async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: St
             async for record in read_ranges(consumer, ranges):
                 where = Coordinates(record.topic, record.partition, record.offset)
                 for out in process_record(steps, record.key, record.value or b"", where,
-                                          dedup_memory, event_memory):
+                                          state):
                     encoded = steps.encode(out)
                     pending.append(await producer.send(
                         encoded.topic, encoded.value, key=encoded.key,

@@ -14,9 +14,10 @@ def process_payloads(steps: Steps, payloads: Iterable[Payload]) -> Iterator[OutR
     """What the worker would publish, in order, for these raw messages on one partition."""
     dedup_memory: dict[str, str] = {}
     event_memory: dict[str, Any] = {}
+    state = steps.publish_state(dedup_memory, event_memory)
     for payload in payloads:
         result = steps.analyse(payload.key, payload.value)
         if isinstance(result, Analysed):
-            yield from steps.publish(result.payload, dedup_memory, event_memory)
+            yield from steps.publish(result.payload, state)
         else:
             yield result

@@ -86,10 +86,12 @@ class Steps:
                                     payload, key, where)
         return Analysed(analysed.article.article_id, encode_analysed(analysed))
 
-    def publish(self, payload: bytes, dedup_memory: MutableMapping[str, str],
-                event_memory: MutableMapping[str, Any]) -> list[OutRecord]:
-        return pipeline.publish(decode_analysed(payload), dedup_memory, event_memory,
-                                self.policy)
+    def publish_state(self, dedup_memory: MutableMapping[str, str],
+                      event_memory: MutableMapping[str, Any]) -> pipeline.PublishState:
+        return pipeline.PublishState(dedup_memory, event_memory, self.policy)
+
+    def publish(self, payload: bytes, state: pipeline.PublishState) -> list[OutRecord]:
+        return pipeline.publish(decode_analysed(payload), state)
 
     def dead_letter(self, reason: Reason, detail: str, payload: bytes, key: bytes | None,
                     where: Coordinates) -> OutRecord:

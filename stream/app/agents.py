@@ -53,6 +53,13 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
     """Define the two agents on ``app``; returned so agent tests can drive them."""
     sender = Sender(steps, topics, metrics, board)
     memory = watch_tables(app, tables, metrics)  # counts table keys as the agent writes
+    state = steps.publish_state(memory.dedup, memory.events)
+
+    async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
+        # The table partition may move to another worker and back: rebuild its indexes.
+        state.invalidate()
+
+    app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
 
     @app.agent(topics.raw, name="analyse")
     async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
@@ -86,7 +93,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             metrics.messages_in.labels("publish").inc()
             started = time.perf_counter()
             try:
-                records = steps.publish(message.value, memory.dedup, memory.events)
+                records = steps.publish(message.value, state)
             except Exception as exc:
                 log.exception("publish_failed", topic=message.topic, partition=message.partition,
                               offset=message.offset, article_id=_key(message.key))

@@ -51,6 +51,8 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         broker_heartbeat_interval=settings.session_timeout_seconds / 10,
         broker_request_timeout=max(90.0, settings.session_timeout_seconds * 2),
         producer_max_request_size=settings.max_message_bytes,
+        # A few ms of batching turns many small sends into one request per partition.
+        producer_linger_ms=5,
         consumer_max_fetch_size=settings.max_message_bytes,
         stream_recovery_delay=0.0,
         web_enabled=True,

@@ -7,12 +7,13 @@ a Faust table in the worker, a dict in batch mode) and strips learned paragraphs
 deciding and publishing. Stripping keeps the extraction consistent: mentions, results and
 quotes inside removed paragraphs go, the rest are shifted to the new offsets.
 
-Memory keys: ``p:<source>|<paragraph hash>`` -> ``<count>|<last day>``, and
-``pd:<day>`` -> paragraph keys first counted that day (for expiry).
+Memory keys: ``p:<source>|<paragraph hash>`` -> ``<count>|<last day seen>``; which keys
+belong to which day is derived in process (see :class:`LearningState`).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -31,8 +32,8 @@ Mover = Callable[[int, int], tuple[int, int] | None]
 class LearningPolicy:
     #: Distinct unique articles of one source that must share a paragraph.
     min_articles: int = 5
-    #: Longer paragraphs are story text, never counted.
-    max_chars: int = 400
+    #: Longer paragraphs are story text, never counted (and each count is a write).
+    max_chars: int = 250
     #: Counts not confirmed for this long are forgotten.
     window_days: int = 30
 
@@ -56,68 +57,73 @@ def _key(source: str, paragraph: str) -> str:
     return f"p:{source}|{digest((fold_for_matching(paragraph),), size=8)}"
 
 
-def learned_indices(analysed: AnalysedArticle, memory: Memory,
-                    policy: LearningPolicy = DEFAULT_LEARNING) -> set[int]:
-    """Paragraphs of this article that its source repeats in many other articles."""
-    text, source = analysed.article.text, analysed.article.source
-    found: set[int] = set()
-    for index, (start, end) in enumerate(paragraph_spans(text)):
-        if end - start > policy.max_chars:
-            continue
-        stored = memory.get(_key(source, text[start:end]))
-        if stored and int(stored.split("|")[0]) >= policy.min_articles:
-            found.add(index)
-    return found
+class LearningState:
+    """Per-source paragraph counts in the durable memory (``p:`` keys, one write per
+    counted paragraph) plus a derived, in-process index of which keys were last seen on
+    which day, rebuilt from the memory after a restart or rebalance."""
 
+    def __init__(self, memory: Memory, policy: LearningPolicy = DEFAULT_LEARNING) -> None:
+        self.memory = memory
+        self.policy = policy
+        self._by_day: dict[str, set[str]] | None = None
+        self._watermark = ""
 
-def count_paragraphs(analysed: AnalysedArticle, original_text: str, memory: Memory,
-                     policy: LearningPolicy = DEFAULT_LEARNING) -> None:
-    """Count each short paragraph once for this (unique) article, and expire old counts."""
-    day = _day(analysed)
-    for start, end in paragraph_spans(original_text):
-        if end - start > policy.max_chars:
-            continue
-        key = _key(analysed.article.source, original_text[start:end])
-        stored = memory.get(key)
-        count = int(stored.split("|")[0]) if stored else 0
-        memory[key] = f"{count + 1}|{day}"
-        if not stored:
-            held = memory.get(f"pd:{day}")
-            memory[f"pd:{day}"] = f"{held},{key}" if held else key
-    _expire(memory, day, policy.window_days)
+    def invalidate(self) -> None:
+        self._by_day = None
+        self._watermark = ""
+
+    @property
+    def by_day(self) -> dict[str, set[str]]:
+        if self._by_day is None:
+            self._by_day = defaultdict(set)
+            for key, value in self.memory.items():
+                if key.startswith("p:"):
+                    day = value.split("|")[1]
+                    self._by_day[day].add(key)
+                    self._watermark = max(self._watermark, day)
+        return self._by_day
+
+    def learned_indices(self, analysed: AnalysedArticle) -> set[int]:
+        """Paragraphs of this article that its source repeats in many other articles."""
+        text, source = analysed.article.text, analysed.article.source
+        found: set[int] = set()
+        for index, (start, end) in enumerate(paragraph_spans(text)):
+            if end - start > self.policy.max_chars:
+                continue
+            stored = self.memory.get(_key(source, text[start:end]))
+            if stored and int(stored.split("|")[0]) >= self.policy.min_articles:
+                found.add(index)
+        return found
+
+    def count(self, analysed: AnalysedArticle, original_text: str) -> None:
+        """Count each short paragraph once for this (unique) article; expire old counts."""
+        by_day = self.by_day
+        day = _day(analysed) or self._watermark
+        for start, end in paragraph_spans(original_text):
+            if end - start > self.policy.max_chars:
+                continue
+            key = _key(analysed.article.source, original_text[start:end])
+            stored = self.memory.get(key)
+            count, last = (int(stored.split("|")[0]), stored.split("|")[1]) if stored else (0, "")
+            if last != day:
+                by_day.get(last, set()).discard(key)
+            self.memory[key] = f"{count + 1}|{day}"
+            by_day[day].add(key)
+        if day > self._watermark:
+            self._watermark = day
+            self._expire()
+
+    def _expire(self) -> None:
+        today = date.fromisoformat(self._watermark)
+        for old in [d for d in self.by_day if d and d < self._watermark]:
+            if (today - date.fromisoformat(old)).days > self.policy.window_days:
+                for key in self.by_day.pop(old):
+                    self.memory.pop(key, None)
 
 
 def _day(analysed: AnalysedArticle) -> str:
     published = analysed.article.published_at
     return published.date().isoformat() if published else ""
-
-
-def _expire(memory: Memory, day: str, window_days: int) -> None:
-    if not day:
-        return
-    today = date.fromisoformat(day)
-    oldest = memory.get("pw:")
-    if oldest and oldest >= day:
-        return
-    memory["pw:"] = day
-    held_days = [k for k in (memory.get("pdays:") or "").split(",") if k]
-    if day not in held_days:
-        held_days.append(day)
-    keep: list[str] = []
-    for old in sorted(held_days):
-        if (today - date.fromisoformat(old)).days <= window_days:
-            keep.append(old)
-            continue
-        for key in (memory.pop(f"pd:{old}", "") or "").split(","):
-            stored = memory.get(key) if key else None
-            if stored and _stale(stored, today, window_days):
-                del memory[key]
-    memory["pdays:"] = ",".join(keep)
-
-
-def _stale(stored: str, today: date, window_days: int) -> bool:
-    last = stored.split("|")[1]
-    return not last or (today - date.fromisoformat(last)).days > window_days
 
 
 def strip_paragraphs(analysed: AnalysedArticle, remove: set[int]) -> AnalysedArticle:

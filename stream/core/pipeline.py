@@ -41,20 +41,36 @@ def analyse(raw: RawArticle, extractor: Extractor) -> AnalysedArticle:
                            fingerprint=signature(article.text))
 
 
-def publish(
-    analysed: AnalysedArticle,
-    dedup_memory: dedup.Memory,
-    event_memory: MutableMapping[str, Any],
-    policy: dedup.NearPolicy = dedup.DEFAULT_POLICY,
-) -> list[OutRecord]:
+class PublishState:
+    """Everything the publish step remembers: the durable memories passed in (a Faust
+    table each in the worker, dicts in batch mode) and the indexes derived from them.
+
+    ``invalidate`` after anything may have changed the memories behind this process's
+    back (a rebalance); the indexes are rebuilt from the memories on next use.
+    """
+
+    def __init__(self, dedup_memory: dedup.Memory, event_memory: MutableMapping[str, Any],
+                 policy: dedup.NearPolicy = dedup.DEFAULT_POLICY) -> None:
+        self.dedup = dedup.DedupState(dedup_memory)
+        self.learning = boilerplate.LearningState(dedup_memory)
+        self.events = event_memory
+        self.policy = policy
+
+    def invalidate(self) -> None:
+        self.dedup.invalidate()
+        self.learning.invalidate()
+
+
+def publish(analysed: AnalysedArticle, state: PublishState) -> list[OutRecord]:
     """Strip learned boilerplate, decide unique or duplicate, fold events, and say what
-    to publish, in order. The dedup memory also holds the per-source paragraph counts."""
+    to publish, in order."""
     original_text = analysed.article.text
-    learned = boilerplate.learned_indices(analysed, dedup_memory)
+    learned = state.learning.learned_indices(analysed)
     if learned:
         analysed = boilerplate.strip_paragraphs(analysed, learned)
     article, extraction = analysed.article, analysed.extraction
-    verdict = dedup.decide(article, analysed.fingerprint, dedup_memory, policy)
+    event_memory = state.events
+    verdict = state.dedup.decide(article, analysed.fingerprint, state.policy)
     if verdict.is_duplicate:
         value = duplicate_value(article, extraction.entities, verdict)
         return [OutRecord("duplicates", article.article_id, value)]
@@ -73,8 +89,8 @@ def publish(
     records += [OutRecord("match_results", e.event_id, match_event_value(e)) for e in match_events]
     records += [OutRecord("quotes", e.event_id, quote_event_value(e)) for e in quote_events]
     if not verdict.seen_before:
-        boilerplate.count_paragraphs(analysed, original_text, dedup_memory)
-    dedup.remember(article, analysed.fingerprint, verdict, dedup_memory, policy)
+        state.learning.count(analysed, original_text)
+    state.dedup.remember(article, analysed.fingerprint, verdict, state.policy)
     return records
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from stream.core import pipeline
 from stream.core.clean.text import clean_plain_text
@@ -46,13 +45,12 @@ def _analyse(body: str, day: int) -> AnalysedArticle:
 
 
 def test_a_repeated_footer_is_learned_and_stripped_with_offsets_moved() -> None:
-    memory: dict[str, str] = {}
-    events: dict[str, Any] = {}
+    state = pipeline.PublishState({}, {})
     published = []
     for day, story in enumerate(STORIES, start=1):
         body = f"{story}\n\n{story.upper()[:20].title()} and more.\n\n{FOOTER}"
         assert FOOTER in clean_plain_text(body).text  # no rule knows this line
-        records = pipeline.publish(_analyse(body, day), memory, events)
+        records = pipeline.publish(_analyse(body, day), state)
         published.append(records[0].value)
     assert all(FOOTER in value["text"] for value in published[:5])
     last = published[-1]

@@ -12,17 +12,17 @@ surnames of KB people whose club the article names, bare parts of named clubs ("
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 
 from stream.core.extract.entities import (
     KeyFolder,
     find_person_names,
-    group_entities,
+    group_sorted,
     keyed_mentions,
-    mask_of,
+    new_mention,
     person_ref,
     surname_mentions,
 )
@@ -46,6 +46,9 @@ _GENERIC = frozenset(
 #: first word even though it is generic elsewhere.
 _FIRST_WORDS = frozenset({"real", "atletico", "atlético", "inter", "borussia", "eintracht"})
 _PERSON_CACHE = 50_000
+_START = attrgetter("start")
+#: "in Madrid" is the city, not the club.
+_NOT_AFTER_CLUB_WORD = frozenset({"in"})
 
 
 class FootballExtractor:
@@ -61,6 +64,8 @@ class FootballExtractor:
             e.id: (_KB_TYPES[e.type], Ref(name=e.name, id=e.id), normalise_alias(e.name))
             for e in kb if e.type in _KB_TYPES
         }
+        #: Venue id -> ids of its home clubs (the KB is immutable: filled on first use).
+        self._home_clubs: dict[str, tuple[str, ...]] = {}
         self._facts: dict[str, PersonFacts] = {}
         self._club_people: dict[str, dict[str, list[Ref]]] = {}
         self._managers: dict[str, list[Ref]] = {}
@@ -115,19 +120,41 @@ class FootballExtractor:
                                      club_facts=self._club_facts.get)
         quotes = find_quotes(text, mentions, facts=self._facts.get,
                              managers=self._managers_of)
-        return Extraction(group_entities(mentions), tuple(matches), tuple(quotes))
+        return Extraction(group_sorted(mentions), tuple(matches), tuple(quotes))
 
     def _mentions(self, text: str) -> list[EntityMention]:
-        known = [m for m in self._kb_mentions(text) if not _starts_a_name(text, m)]
         folded = fold_text(text)
-        mask = mask_of(len(text), ((m.start, m.end) for m in known))
+        mask = bytearray(len(text))
+        known: list[EntityMention] = []
+        append = known.append
+        # Club id -> its mentions so far (the tie-break of bare club words).
+        weight: dict[str, int] = {}
+        raw = self.gazetteer.find_spans(text, folded)
+        entries = self._refs
+        unambiguous: set[str] | None = None
+        for start, end, ids in raw:
+            if len(ids) == 1:
+                entry = entries.get(ids[0])
+            else:
+                if unambiguous is None:
+                    unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
+                entry = self._choose(ids, text[start:end], unambiguous)
+            if entry is None:
+                continue
+            etype, ref = entry[0], entry[1]
+            if etype == "club":
+                if end - start <= 3 and _opens_a_name(text, start, end):
+                    continue
+                weight[ref.id] = weight.get(ref.id, 0) + 1
+            append(new_mention(start, end, etype, ref))
+            mask[start:end] = b"\x01" * (end - start)
         found: list[EntityMention] = []
         for start, end, name in find_person_names(text, mask):
-            found.append(EntityMention(start, end, "person", self._person_ref(name)))
+            found.append(new_mention(start, end, "person", self._person_ref(name)))
             mask[start:end] = b"\x01" * (end - start)
-        full_names = [m for m in (*known, *found) if m.type == "person"]
+        full_names = [m for m in known if m.type == "person"]
+        full_names += found
         found += surname_mentions(text, folded, full_names, mask, self._fold)
-        weight = Counter(m.ref.id for m in known if m.type == "club")
         if weight:
             people: dict[str, list[Ref]] = {}
             words: dict[str, list[Ref]] = {}
@@ -140,25 +167,33 @@ class FootballExtractor:
                 found += keyed_mentions(text, folded, people, "person", mask)
             if words:
                 found += keyed_mentions(text, folded, words, "club", mask, weight,
-                                        not_after=frozenset({"in"}))
+                                        not_after=_NOT_AFTER_CLUB_WORD)
+        if not found:
+            return known
         mentions = [*known, *found]
-        mentions.sort(key=lambda m: m.start)
+        mentions.sort(key=_START)
         return mentions
 
     def _kb_mentions(self, text: str) -> list[EntityMention]:
-        raw = self.gazetteer.find(text)
+        return [new_mention(*m) for m in self._kb_spans(text, fold_text(text))]
+
+    def _kb_spans(self, text: str, folded: str
+                  ) -> list[tuple[int, int, EntityType, Ref]]:
+        """Knowledge-base mentions as ``(start, end, type, ref)``, in text order."""
+        raw = self.gazetteer.find_spans(text, folded)
         refs = self._refs
-        mentions: list[EntityMention] = []
+        mentions: list[tuple[int, int, EntityType, Ref]] = []
+        append = mentions.append
         unambiguous: set[str] | None = None
-        for start, end, surface, ids in raw:
+        for start, end, ids in raw:
             if len(ids) == 1:
                 entry = refs.get(ids[0])
             else:
                 if unambiguous is None:
-                    unambiguous = {m[3][0] for m in raw if len(m[3]) == 1}
-                entry = self._choose(ids, surface, unambiguous)
+                    unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
+                entry = self._choose(ids, text[start:end], unambiguous)
             if entry is not None:
-                mentions.append(EntityMention(start, end, entry[0], entry[1]))
+                append((start, end, entry[0], entry[1]))
         return mentions
 
     def _choose(self, ids: Sequence[str], surface: str,
@@ -187,18 +222,20 @@ class FootballExtractor:
         return None if club is None else Ref(name=club.name, id=club.id)
 
     def _home_clubs_of(self, venue_id: str) -> tuple[str, ...]:
-        return tuple(c.id for c in self.kb.home_clubs_of(venue_id))
+        clubs = self._home_clubs.get(venue_id)
+        if clubs is None:
+            clubs = tuple(c.id for c in self.kb.home_clubs_of(venue_id))
+            self._home_clubs[venue_id] = clubs
+        return clubs
 
     def _managers_of(self, club_id: str) -> Sequence[Ref]:
         return self._managers.get(club_id, ())
 
 
-def _starts_a_name(text: str, mention: EntityMention) -> bool:
-    """A short club alias opening a person's name ("Pau López"): two or three letters,
-    capitalised, right before another capitalised word."""
-    end = mention.end
-    return (mention.type == "club" and end - mention.start <= 3
-            and text[mention.start:end].istitle() and text[end:end + 1] == " "
+def _opens_a_name(text: str, start: int, end: int) -> bool:
+    """A short club alias opening a person's name ("Pau López"): capitalised, right before
+    another capitalised word (asked of two- and three-letter club aliases)."""
+    return (text[start:end].istitle() and text[end:end + 1] == " "
             and text[end + 1:end + 2].isupper())
 
 

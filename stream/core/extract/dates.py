@@ -33,6 +33,7 @@ sentence" is what ties a date to a score.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -156,13 +157,26 @@ def sentence_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[
     return spans
 
 
-def sentence_at(text: str, pos: int) -> tuple[int, int]:
+def sentence_at(text: str, pos: int,
+                cache: dict[int, tuple[int, list[int]]] | None = None) -> tuple[int, int]:
     """The (trimmed) sentence containing ``pos``, searched within its paragraph only.
 
     Scans only from the paragraph start to the end of that sentence: callers ask this
-    once per score or quote, so it must not split the whole text.
+    once per score or quote, so it must not split the whole text. A caller asking for many
+    positions of one text passes a ``cache`` (a dict it keeps for that text): each paragraph
+    is then split once, on first use.
     """
     para_lo = text.rfind("\n", 0, pos) + 1
+    if cache is not None:
+        known = cache.get(para_lo)
+        if known is None:
+            para_hi = text.find("\n", para_lo)
+            para_hi = len(text) if para_hi < 0 else para_hi
+            known = cache[para_lo] = (para_hi, list(_ends(text, para_lo, para_hi)))
+        para_hi, ends = known
+        i = bisect_right(ends, pos)
+        start = ends[i - 1] if i else para_lo
+        return _trimmed(text, start, ends[i] if i < len(ends) else para_hi)
     para_hi = text.find("\n", pos)
     para_hi = len(text) if para_hi < 0 else para_hi
     start = para_lo

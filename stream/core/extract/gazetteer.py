@@ -4,9 +4,10 @@ Why this shape: extraction has a budget of about 0.5 ms per 4 KB article, so the
 must cost a small fraction of that.  The text is folded to a same-length lowercase ASCII form
 (:func:`~stream.core.extract.kb.fold_text`: accents stripped, punctuation as spaces), so offsets
 in the folded text are offsets in the original and no offset map is needed; one Aho-Corasick
-pass (pyahocorasick, C) then finds every alias at once.  Each alias is stored followed by a
-space and the folded text gets a trailing space, so an alias can only end at a word boundary
-("Madrid’s" -> "madrid s" yields "Madrid"); the start boundary is checked per hit.
+pass (pyahocorasick, C) then finds every alias at once.  Each alias is stored between two
+spaces and the folded text gets a space at each end, so an alias can only start and end at a
+word boundary ("Madrid’s" -> "madrid s" yields "Madrid") and the automaton never reports a hit
+inside a word (no per-hit boundary check in Python).
 
 Candidates are resolved longest first and never overlap, so "Real Madrid" wins over "Madrid"
 and "Manchester United" over "United" (suffixes are dropped as they are found; prefixes and
@@ -95,7 +96,11 @@ class Gazetteer:
         for key, entries in table.items():
             plain = tuple(dict.fromkeys(eid for eid, exact in entries if exact is None))
             cased = tuple((eid, exact) for eid, exact in entries if exact is not None)
-            automaton.add_word(key + " ", (len(key), plain, cased or None))
+            # Cased entries keep the first letters their exact spellings allow, so a hit on
+            # "as" (the word) is dismissed without comparing it with "AS" (the newspaper).
+            firsts = "".join({c for _, exact in cased for c in (exact[0], exact[0].lower())
+                              if exact.startswith("The ") or c == exact[0]})
+            automaton.add_word(" " + key + " ", (len(key), plain, cased or None, firsts))
         automaton.make_automaton()
         self._automaton = automaton
         self.key_count = len(table)
@@ -112,37 +117,54 @@ class Gazetteer:
         """Non-overlapping whole-word alias mentions, in text order, longest match first."""
         if not text:
             return []
-        folded = fold_text(text) + " "
+        folded = fold_text(text)
         if _PLACEHOLDER in folded and _COMBINING.search(text):
             return self._find_decomposed(text)
         new = tuple.__new__  # skips the named tuple's Python-level __new__: one call per hit
         return [new(Mention, (s, e, text[s:e], ids)) for s, e, ids in self._spans(text, folded)]
 
+    def find_spans(self, text: str, folded: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """:meth:`find` as ``(start, end, entity ids)`` for a caller that already holds
+        ``fold_text(text)`` (the surface is ``text[start:end]``)."""
+        if not text:
+            return []
+        if _PLACEHOLDER in folded and _COMBINING.search(text):
+            return [(m.start, m.end, m.entity_ids) for m in self._find_decomposed(text)]
+        return self._spans(text, folded)
+
     def _spans(self, text: str, folded: str) -> list[_Span]:
+        """Candidates in text order; ``folded`` is ``fold_text(text)``."""
         candidates: list[_Span] = []
         append = candidates.append
         prev_end = prev_length = -1
-        for last, (length, plain, cased) in self._automaton.iter(folded):
-            if last == prev_end and length <= prev_length:
+        overlap = False
+        # Hits come in order of their end; ``last`` is the trailing space's index in the
+        # padded text, i.e. the alias's end in the original text plus one.
+        for last, (length, plain, cased, firsts) in self._automaton.iter(" " + folded + " "):
+            end = last - 1
+            if end == prev_end and length <= prev_length:
                 continue  # a suffix of an alias already kept ("Madrid" in "Real Madrid")
-            start = last - length
-            if start and folded[start - 1] != " ":
-                continue  # the alias starts inside a word
-            if cased is not None:
-                plain = _with_cased(plain, cased, text[start:last])
+            start = end - length
+            if cased is not None and text[start] in firsts:
+                plain = _with_cased(plain, cased, text[start:end])
             if plain:
-                if last == prev_end:
+                if end == prev_end:
                     candidates.pop()
-                append((start, last, plain))
-                prev_end, prev_length = last, length
-        return _longest_first(candidates)
+                    if candidates and start < candidates[-1][1]:
+                        overlap = True
+                elif start < prev_end:
+                    overlap = True
+                append((start, end, plain))
+                prev_end, prev_length = end, length
+        # Without overlaps the candidates are already in text order and all kept.
+        return _longest_first(candidates) if overlap else candidates
 
     def _find_decomposed(self, text: str) -> list[Mention]:
         """Text with combining accents (NFD): match on the base letters, map offsets back."""
         kept = [i for i, c in enumerate(text) if not unicodedata.combining(c)]
         base = "".join(text[i] for i in kept)
         mentions: list[Mention] = []
-        for start, end, ids in self._spans(base, fold_text(base) + " "):
+        for start, end, ids in self._spans(base, fold_text(base)):
             real_start = kept[start]
             real_end = kept[end] if end < len(kept) else len(text)
             mentions.append(Mention(real_start, real_end, text[real_start:real_end], ids))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -68,6 +68,8 @@ _NOT_SCORE_LAST_TWO = frozenset({"made it", "make it", "makes it", "making it", 
 #: Words shortly before a number pair that make it an aggregate, shoot-out or price.
 _NOT_SCORE_NEAR = ("aggregate", "shootout", "shoot-out", "on penalties", "on pens", "odds",
                    "priced", "spot-kicks", "spot kicks")
+#: Any of ``_NOT_SCORE_NEAR`` as a substring, in one scan.
+_NOT_SCORE_NEAR_ANY = re.compile("|".join(re.escape(w) for w in _NOT_SCORE_NEAR))
 #: "... on penalties after a 1-1 draw": the score after these words is the match's own.
 _REGULATION = re.compile(r"\b(?:after|following)\s+(?:a|an|the)?\s*$")
 _NOT_SCORE_AFTER = re.compile(
@@ -136,11 +138,18 @@ _WIN_WORDS = frozenset(
 _WIN_PREFIXES = ("triumph", "thrash", "demolish", "hammer", "crush", "stun", "dispatch")
 _DRAW_WORDS = frozenset({"draw", "draws", "drew", "drawn", "stalemate", "held"})
 _PUNCT = ".,;:!?\"'“”‘’()"
+#: Every word :func:`_cue_kind` may give a kind to (besides the ``_WIN_PREFIXES`` words).
+_CUE_WORDS = _PARTICIPLES | _LOSS_WORDS | _WIN_WORDS | _DRAW_WORDS | {"down", "off"}
 #: A word ending in one of these closes the phrase before a mention.
 _BOUNDARY = frozenset(".,;:!?")
 
 #: Where the object search after a score stops: another clause begins.
 _CLAUSE_STOP = re.compile(r"[;:.!?()]|,|\s[–—-]\s|\b(?:and|but|while|whereas|although|when)\b")
+#: ``_CLAUSE_STOP``'s three kinds of stop, each a pattern sre scans fast (a leading ``\b`` or
+#: ``\s`` makes it try every position); see :func:`_clause_stop`.
+_STOP_PUNCT = re.compile(r"[;:.!?(),]")
+_STOP_DASH = re.compile(r"[–—-]")
+_STOP_WORD = re.compile(r"(?:and|but|while|whereas|although|when)\b")
 _PRONOUN_SUBJECT = re.compile(
     r"(?:They|Their|His\s+side|Her\s+side|The\s+(?:side|team|club))\b"
 )
@@ -194,18 +203,21 @@ class _Context:
     home_club_of: HomeClubOf
     home_clubs_of: Callable[[str], tuple[str, ...]] | None = None
     club_facts: Callable[[str], ClubFacts | None] | None = None
+    #: Memos for this text: ``_lead`` by mention start, sentence ends by paragraph start.
+    leads: dict[int, tuple[str, str]] = field(default_factory=dict)
+    sentences: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class _Teams:
+class _Teams(NamedTuple):
+    """Named tuples, not frozen dataclasses: made once per score, and several times cheaper."""
+
     subject: EntityMention
     object: EntityMention
     bare: bool
     window: tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
     result: MatchResult
     oriented: bool
 
@@ -246,7 +258,7 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
     for i, (score, sentence, teams) in enumerate(staged):
         hi = (starts[i + 1] if i + 1 < len(staged) and staged[i + 1][1] == sentence
               else sentence[1])
-        candidate = _result_for(ctx, score, sentence, teams, (starts[i], hi))
+        candidate = _result_for(ctx, score, sentence, teams, (starts[i], hi), found)
         if candidate is not None:
             _merge(found, candidate)
     return [f.result for f in found.values()]
@@ -254,8 +266,35 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
 
 def _after_clause(text: str, lo: int, hi: int) -> int:
     """End of the first clause break in ``text[lo:hi]`` (``lo`` itself when none)."""
-    stop = _CLAUSE_STOP.search(text, lo, hi)
-    return stop.end() if stop is not None else lo
+    stop = _clause_stop(text, lo, hi)
+    return stop[1] if stop is not None else lo
+
+
+def _clause_stop(text: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """Span of ``_CLAUSE_STOP.search(text, lo, hi)``, several times faster.
+
+    The three kinds of stop start with different kinds of character (punctuation, space,
+    letter), so the leftmost one is found by looking for each kind before the stop found so
+    far; none of them can reach over such a stop.
+    """
+    found = None
+    match = _STOP_PUNCT.search(text, lo, hi)
+    if match is not None:
+        found = (match.start(), match.end())
+        hi = found[0]
+    for dash in _STOP_DASH.finditer(text, lo + 1, hi - 1):
+        at = dash.start()
+        if text[at - 1].isspace() and text[at + 1].isspace():
+            found = (at - 1, at + 2)
+            hi = at - 1
+            break
+    match = _STOP_WORD.search(text, lo, hi)
+    while match is not None:
+        at = match.start()
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            return at, match.end()
+        match = _STOP_WORD.search(text, at + 1, hi)
+    return found
 
 
 def _score_candidates(text: str) -> list[re.Match[str]]:
@@ -290,32 +329,80 @@ def _teams_for(ctx: _Context, score: re.Match[str]
     """The sentence and the two teams of a score, or None when it is not a score or lacks
     two teams."""
     goals = (int(score.group(1)), int(score.group(3)))
-    if not _plausible_score(ctx.text, score, goals) or not _club_nearby(ctx, score.start()):
+    if not _club_nearby(ctx, score.start()) or not _plausible_score(ctx.text, score, goals):
         return None
-    sentence = sentence_at(ctx.text, score.start())
+    sentence = sentence_at(ctx.text, score.start(), ctx.sentences)
     teams = _pick_teams(ctx, sentence, score.start(), score.end())
     return None if teams is None else (sentence, teams)
 
 
 def _result_for(ctx: _Context, score: re.Match[str], sentence: tuple[int, int],
-                teams: _Teams, segment: tuple[int, int]) -> _Found | None:
-    """The result one score states; venue and date come from its ``segment`` only."""
+                teams: _Teams, segment: tuple[int, int],
+                found: dict[_Key, _Found] | None = None) -> _Found | None:
+    """The result one score states; venue and date come from its ``segment`` only.
+
+    ``found`` (the results so far): a restatement of a result already known can only fill
+    the competition, date or venue that one lacks unless it tells home/away and the first
+    did not (see :func:`_merge`); then only those fields are looked for and the earlier
+    result is updated in place, and None is returned.
+    """
     goals = (int(score.group(1)), int(score.group(3)))
-    subject_won = _subject_won(ctx.text, teams, score.start(), goals, sentence)
+    s = score.start()
+    subject_won = _subject_won(ctx, teams, s, goals, sentence)
     if subject_won is None:
         return None
-    venue = _nearest(ctx.venues, segment, score.start())
+    old = None if found is None else found.get(_key_of(teams, goals, subject_won))
+    if found is not None and old is not None and old.oriented:
+        _fill(ctx, found, old, score, sentence, segment)
+        return None
+    venue = _nearest(ctx.venues, segment, s)
     subject_home = _subject_home(ctx, teams, sentence, venue)
+    if found is not None and old is not None and subject_home is None:
+        _fill(ctx, found, old, score, sentence, segment)
+        return None
     home, away, home_goals, away_goals = _orient(teams, goals, subject_won, subject_home)
-    competition = _nearest(ctx.competitions, sentence, score.start())
+    competition = _nearest(ctx.competitions, sentence, s)
     result = MatchResult(
         home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
         competition=competition.ref if competition else None,
-        date=find_date_in_sentence(ctx.text, segment, score.start(), score.end(),
-                                   ctx.published_at),
+        date=find_date_in_sentence(ctx.text, segment, s, score.end(), ctx.published_at),
         venue=venue.ref if venue else None, span=sentence,
     )
     return _Found(result, oriented=subject_home is not None)
+
+
+def _key_of(teams: _Teams, goals: tuple[int, int], subject_won: bool) -> _Key:
+    """:func:`_merge`'s key of the result ``_orient`` makes of these teams and goals."""
+    high, low = max(goals), min(goals)
+    subject_goals, object_goals = goals if teams.bare else (
+        (high, low) if subject_won else (low, high))
+    subject_id, object_id = teams.subject.ref.id, teams.object.ref.id
+    winner = (subject_id if subject_goals > object_goals
+              else object_id if object_goals > subject_goals else "")
+    return frozenset((subject_id, object_id)), winner, (high, low)
+
+
+def _fill(ctx: _Context, found: dict[_Key, _Found], old: _Found, score: re.Match[str],
+          sentence: tuple[int, int], segment: tuple[int, int]) -> None:
+    """:func:`_merge` of a restatement that does not replace the earlier statement (that one
+    is oriented, or neither is): only the fields the earlier one lacks are taken."""
+    r = old.result
+    s = score.start()
+    competition = r.competition
+    if competition is None:
+        mention = _nearest(ctx.competitions, sentence, s)
+        competition = mention.ref if mention else None
+    venue = r.venue
+    if venue is None:
+        mention = _nearest(ctx.venues, segment, s)
+        venue = mention.ref if mention else None
+    day = r.date
+    if day is None:
+        day = find_date_in_sentence(ctx.text, segment, s, score.end(), ctx.published_at)
+    if competition is r.competition and venue is r.venue and day is r.date:
+        return
+    merged = replace(r, competition=competition, date=day, venue=venue, span=r.span)
+    found[_key_of_result(merged)] = _Found(merged, old.oriented)
 
 
 def _orient(teams: _Teams, goals: tuple[int, int], subject_won: bool,
@@ -351,7 +438,7 @@ def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) ->
         return False
     if " ".join(words[-2:]) in _NOT_SCORE_LAST_TWO:
         return False
-    if any(word in before for word in _NOT_SCORE_NEAR) and not _REGULATION.search(before):
+    if _NOT_SCORE_NEAR_ANY.search(before) and not _REGULATION.search(before):
         return False
     after_hi = text.find("\n", end, end + 40)
     return _NOT_SCORE_AFTER.match(text, end, after_hi if after_hi >= 0 else end + 40) is None
@@ -378,13 +465,13 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
         if before and _only_space(ctx.text, before[-1].end, s) and _only_space(ctx.text, e,
                                                                               obj.start):
             return _Teams(before[-1], obj, bare=True, window=(before[-1].start, obj.end))
-        subject = _subject_before(ctx.text, before, obj)
+        subject = _subject_before(ctx, before, obj)
     elif before:
         obj = before[-1]
-        subject = _subject_before(ctx.text, before[:-1], obj)
+        subject = _subject_before(ctx, before[:-1], obj)
     else:
         return None
-    if subject is None and _in_object_position(ctx.text, obj):
+    if subject is None and _in_object_position(ctx, obj):
         subject = (_subject_from_context(ctx, sentence, obj)
                    or _subject_later(ctx, sentence, obj, s))
         window_start = lo
@@ -398,17 +485,17 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
 def _object_after(text: str, after: Sequence[EntityMention], e: int) -> EntityMention | None:
     """The first club after the score in the same clause, if close enough."""
     for mention in after:
-        if mention.start - e > _MAX_OBJECT_GAP or _CLAUSE_STOP.search(text, e, mention.start):
+        if mention.start - e > _MAX_OBJECT_GAP or _clause_stop(text, e, mention.start):
             return None
         return mention
     return None
 
 
-def _subject_before(text: str, before: Sequence[EntityMention],
+def _subject_before(ctx: _Context, before: Sequence[EntityMention],
                     obj: EntityMention) -> EntityMention | None:
     """The nearest earlier club that is not itself the object of another phrase."""
     for mention in reversed(before):
-        if mention.ref.id != obj.ref.id and not _in_object_position(text, mention):
+        if mention.ref.id != obj.ref.id and not _in_object_position(ctx, mention):
             return mention
     return None
 
@@ -457,7 +544,7 @@ def _subject_later(ctx: _Context, sentence: tuple[int, int], obj: EntityMention,
     i_lo = bisect_left(ctx.club_starts, obj.end)
     i_hi = bisect_left(ctx.club_starts, sentence[1])
     for mention in ctx.clubs[i_lo:i_hi]:
-        if mention.ref.id != obj.ref.id and not _in_object_position(ctx.text, mention):
+        if mention.ref.id != obj.ref.id and not _in_object_position(ctx, mention):
             return mention
     return None
 
@@ -473,7 +560,7 @@ def _paragraph_start(text: str, para_lo: int) -> int:
 def _last_subject(ctx: _Context, lo: int, hi: int, obj: EntityMention) -> EntityMention | None:
     i_lo = bisect_left(ctx.club_starts, lo)
     i_hi = bisect_left(ctx.club_starts, hi)
-    return _subject_before(ctx.text, ctx.clubs[i_lo:i_hi], obj)
+    return _subject_before(ctx, ctx.clubs[i_lo:i_hi], obj)
 
 
 def _lead(text: str, start: int) -> tuple[str, str]:
@@ -491,8 +578,16 @@ def _lead(text: str, start: int) -> tuple[str, str]:
     return last, (words[-2].lower() + " " + last) if len(words) > 1 else last
 
 
-def _in_object_position(text: str, mention: EntityMention) -> bool:
-    last, pair = _lead(text, mention.start)
+def _lead_of(ctx: _Context, start: int) -> tuple[str, str]:
+    """:func:`_lead`, once per mention start and article."""
+    lead = ctx.leads.get(start)
+    if lead is None:
+        lead = ctx.leads[start] = _lead(ctx.text, start)
+    return lead
+
+
+def _in_object_position(ctx: _Context, mention: EntityMention) -> bool:
+    last, pair = _lead_of(ctx, mention.start)
     return last in _OBJECT_WORDS or pair in _OBJECT_PAIRS
 
 
@@ -500,7 +595,7 @@ def _only_space(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip()
 
 
-def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int],
+def _subject_won(ctx: _Context, teams: _Teams, s: int, goals: tuple[int, int],
                  sentence: tuple[int, int]) -> bool | None:
     """True if the subject won, False if the object won, None if the text does not say.
 
@@ -509,8 +604,9 @@ def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int],
     """
     if goals[0] == goals[1] or teams.bare:
         return True
+    text = ctx.text
     if teams.object.start > s:
-        last, pair = _lead(text, teams.object.start)
+        last, pair = _lead_of(ctx, teams.object.start)
         if last == "by" or pair == "hands of":
             return False
         if pair in _ACTIVE_WINNER_PAIRS:
@@ -519,8 +615,8 @@ def _subject_won(text: str, teams: _Teams, s: int, goals: tuple[int, int],
     if window[1] <= s + 8:
         # The object came before the score: the result word may follow it in the same
         # clause ("overturning a 2-1 first-leg defeat").
-        stop = _CLAUSE_STOP.search(text, s + len(text[s:s + 8].split()[0]), sentence[1])
-        window = (window[0], stop.start() if stop is not None else sentence[1])
+        stop = _clause_stop(text, s + len(text[s:s + 8].split()[0]), sentence[1])
+        window = (window[0], stop[0] if stop is not None else sentence[1])
     cue = _nearest_cue(text, window, s)
     if cue is None or cue == "draw":
         return None
@@ -532,17 +628,22 @@ def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
     before = text[window[0]:s].lower().split()
     after = text[s:max(window[1], s)].lower().split()
     best: tuple[int, str] | None = None
+    cues, prefixes = _CUE_WORDS, _WIN_PREFIXES
     for distance, i in enumerate(range(len(before) - 1, -1, -1)):
-        kind = _cue_kind(before, i)
-        if kind is not None:
-            best = (distance, kind)
-            break
+        word = before[i].strip(_PUNCT)
+        if word in cues or word.startswith(prefixes):
+            kind = _cue_kind(before, i)
+            if kind is not None:
+                best = (distance, kind)
+                break
     for distance, i in enumerate(range(len(after))):
         if best is not None and distance >= best[0]:
             break
-        kind = _cue_kind(after, i)
-        if kind is not None:
-            return kind
+        word = after[i].strip(_PUNCT)
+        if word in cues or word.startswith(prefixes):
+            kind = _cue_kind(after, i)
+            if kind is not None:
+                return kind
     return best[1] if best else None
 
 
@@ -575,7 +676,7 @@ def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
         if (subject_id in homes) != (object_id in homes):
             return subject_id in homes
     text = ctx.text
-    last, pair = _lead(text, teams.object.start)
+    last, pair = _lead_of(ctx, teams.object.start)
     if last in _OBJECT_AWAY_WORDS or pair in _OBJECT_AWAY_PAIRS:
         return True
     if last in _OBJECT_HOME_WORDS or pair in _OBJECT_HOME_PAIRS:
@@ -612,8 +713,8 @@ def _home_by_city(ctx: _Context, teams: _Teams, clause: str) -> bool | None:
 def _clause_end(text: str, teams: _Teams, sentence: tuple[int, int]) -> int:
     """Where the result's clause ends: "home"/"away" words further on are another story."""
     start = max(teams.window[1], teams.object.end)
-    stop = _CLAUSE_STOP.search(text, start, sentence[1])
-    return stop.start() if stop is not None else sentence[1]
+    stop = _clause_stop(text, start, sentence[1])
+    return stop[0] if stop is not None else sentence[1]
 
 
 def _nearest(mentions: Sequence[EntityMention], sentence: tuple[int, int],
@@ -636,11 +737,7 @@ def _merge(found: dict[_Key, _Found], new: _Found) -> None:
     A later statement that tells home/away replaces an earlier unoriented one; missing
     competition, date or venue are filled from later statements.
     """
-    r = new.result
-    winner = (r.home.id if r.home_goals > r.away_goals
-              else r.away.id if r.away_goals > r.home_goals else "")
-    key = (frozenset((r.home.id, r.away.id)), winner,
-           (max(r.home_goals, r.away_goals), min(r.home_goals, r.away_goals)))
+    key = _key_of_result(new.result)
     old = found.get(key)
     if old is None:
         found[key] = new
@@ -656,6 +753,13 @@ def _merge(found: dict[_Key, _Found], new: _Found) -> None:
         span=old.result.span,
     )
     found[key] = _Found(merged, base.oriented)
+
+
+def _key_of_result(r: MatchResult) -> _Key:
+    winner = (r.home.id if r.home_goals > r.away_goals
+              else r.away.id if r.away_goals > r.home_goals else "")
+    return (frozenset((r.home.id, r.away.id)), winner,
+            (max(r.home_goals, r.away_goals), min(r.home_goals, r.away_goals)))
 
 
 def _adds_detail(old: MatchResult, new: MatchResult) -> bool:

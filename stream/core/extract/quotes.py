@@ -39,9 +39,10 @@ the first word of the first paragraph to the last word of the last one).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 from stream.core.extract.entities import DEMONYMS
@@ -84,6 +85,7 @@ _VERB_PAIRS = frozenset({("pointed", "out"), ("went", "on"), ("according", "to")
 _PRONOUNS = frozenset({"he", "she"})
 _CONJUNCTIONS = frozenset({"and", "but", "then", "as", "before", "after"})
 _WORD_PUNCT = ",.:;!?\"'“”‘’()[]–—-"
+_OPEN_AT = attrgetter("open_at")
 #: A tag after a quote names its verb within this many words ("he told TNT Sports").
 _TAG_WORDS = 6
 _STOP = re.compile(r"[.!?;]")
@@ -142,7 +144,8 @@ class _Doc:
     managers: ManagersOf | None = None
 
     def paragraph_of(self, pos: int) -> int:
-        return max(bisect_left(self.para_starts, pos + 1) - 1, 0)
+        index = bisect_right(self.para_starts, pos) - 1
+        return index if index > 0 else 0
 
 
 def find_quotes(text: str, mentions: Sequence[EntityMention], *,
@@ -156,7 +159,9 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
         return []
     paragraphs = _paragraphs(text)
     raws = _double_quotes(text, paragraphs)
-    raws = sorted([*raws, *_single_quotes(text, paragraphs, raws)], key=lambda r: r.open_at)
+    singles = _single_quotes(text, paragraphs, raws)
+    if singles:  # double quotes come out in text order already (one is open at a time)
+        raws = sorted([*raws, *singles], key=_OPEN_AT)
     if not raws:
         return []
     people = _outside_quotes([m for m in mentions if m.type == "person"], raws)
@@ -172,11 +177,13 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
             speaker = None
         if not raw.single:
             previous = (raw, speaker)
-        if speaker is not None:
-            chain = (speaker, doc.paragraph_of(raw.close_at))
+        if speaker is None:
+            continue
+        chain = (speaker, doc.paragraph_of(raw.close_at))
         pieces = _trimmed(text, raw.pieces)
-        if speaker is not None and pieces:
-            words = " ".join(text[s:e] for s, e in pieces)
+        if pieces:
+            words = (" ".join(text[s:e] for s, e in pieces) if len(pieces) > 1
+                     else text[pieces[0][0]:pieces[0][1]])
             quotes.append(Quote(speaker=speaker, text=words, span=(pieces[0][0], pieces[-1][1])))
     return quotes
 
@@ -225,10 +232,13 @@ def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[_Ra
     raws: list[_Raw] = []
     current: _Raw | None = None
     j = 0
+    count = len(marks)
     for index, (lo, hi) in enumerate(paragraphs):
-        while j < len(marks) and marks[j] < lo:
+        if j == count and current is None:
+            break  # no mark left and no quote open
+        while j < count and marks[j] < lo:
             j += 1
-        while j < len(marks) and marks[j] < hi:
+        while j < count and marks[j] < hi:
             current = _on_mark(text, marks[j], lo, hi, current, raws)
             j += 1
         if current is not None:
@@ -338,8 +348,10 @@ def _tag_after(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
         return None
     end = _window_end(doc, start)
     words = _words(doc.text, start, end, _TAG_WORDS + 1)
-    for i in range(min(len(words), _TAG_WORDS)):
-        if _is_verb(words, i):
+    count = len(words)
+    for i in range(min(count, _TAG_WORDS)):
+        word = words[i][1]
+        if word in _VERB_WORDS or (i + 1 < count and (word, words[i + 1][1]) in _VERB_PAIRS):
             speaker = _speaker_around(doc, words, i, start, end, raw.open_at, chain)
             if speaker is None and i and all(w in _CONJUNCTIONS for _, w in words[:i]):
                 return None  # '" and said ...': the subject is the lead's
@@ -529,7 +541,8 @@ def _subject_in(doc: _Doc, index: int, lo: int, hi: int, chain: _Chain) -> Ref |
     first = bisect_left(doc.people_starts, lo)
     last = bisect_left(doc.people_starts, hi)
     candidates = doc.people[first:last]
-    if chain is not None and (chain[1] == index or any(m.ref == chain[0] for m in candidates)):
+    if chain is not None and (chain[1] == index
+                              or any(m.ref is chain[0] or m.ref == chain[0] for m in candidates)):
         return chain[0]
     if _PRONOUN_OPENING.match(doc.text, lo):
         return None
