@@ -11,6 +11,7 @@ from stream.app.health import register_health
 from stream.app.status import StatusBoard, register_status
 from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
+from stream.app.watchdog import register_watchdog
 from stream.codec import registry_for
 from stream.core.extract import default_extractor
 from stream.metrics import Metrics, create_metrics
@@ -54,7 +55,6 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         # A few ms of batching turns many small sends into one request per partition.
         producer_linger_ms=5,
         consumer_max_fetch_size=settings.max_message_bytes,
-        stream_recovery_delay=0.0,
         web_enabled=True,
         web_bind=settings.web_host,
         web_host=settings.web_host,
@@ -74,5 +74,6 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
     board = StatusBoard()
     register_agents(app, steps, topics, tables, metrics, board)
     register_health(app, metrics)
+    register_watchdog(app, metrics)
     register_status(app, board, metrics)
     return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps)

@@ -1,0 +1,118 @@
+"""A stall watchdog for the worker.
+
+Faust can end a burst of rebalances (a worker frozen past its session timeout, another
+killed) "ready" but with its stream partitions never resumed: nothing is consumed while
+lag grows. The watchdog notices assigned input partitions that have lag and have not
+moved for a while, logs what the consumer looks like, and resumes the partitions and the
+flow the way Faust's recovery does. If that does not help, the process exits non-zero so
+that its supervisor restarts it (a restart always recovers: state comes back from the
+changelogs and offsets from the last commit), rather than sitting idle forever.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from stream.app.health import is_ready
+from stream.logs import get_logger
+from stream.metrics import Metrics
+
+log = get_logger("stream.watchdog")
+
+CHECK_SECONDS = 5.0
+STALL_SECONDS = 20.0
+GIVE_UP_SECONDS = 60.0
+NOT_READY_GIVE_UP_SECONDS = 120.0
+EXIT_CODE = 70
+
+
+@dataclass
+class StallTracker:
+    """Per-partition last read offset and when it last moved."""
+
+    offsets: dict[Any, int | None] = field(default_factory=dict)
+    moved_at: dict[Any, float] = field(default_factory=dict)
+    kicked_at: float | None = None
+
+    def stalled(self, now: float, read: dict[Any, int | None], lag: dict[Any, int]) -> list[Any]:
+        stuck = []
+        for tp, offset in read.items():
+            if self.offsets.get(tp, -2) != offset or tp not in self.moved_at:
+                self.offsets[tp] = offset
+                self.moved_at[tp] = now
+            elif lag.get(tp, 0) > 0 and now - self.moved_at[tp] >= STALL_SECONDS:
+                stuck.append(tp)
+        for tp in set(self.offsets) - set(read):
+            self.offsets.pop(tp, None)
+            self.moved_at.pop(tp, None)
+        if not stuck:
+            self.kicked_at = None
+        return stuck
+
+
+def register_watchdog(app: faust.App, metrics: Metrics) -> None:
+    tracker = StallTracker()
+
+    @app.timer(interval=CHECK_SECONDS)  # type: ignore[untyped-decorator]
+    async def watch_for_stalls() -> None:
+        ready = is_ready(app)
+        consumer: Any = app.consumer
+        changelogs = set(app.tables.changelog_topics)
+        tps = [tp for tp in consumer.assignment() if tp.topic not in changelogs]
+        if not tps:
+            return
+        try:  # ask the broker: a stalled fetcher would leave cached highwaters stale too
+            ends = await consumer.highwaters(*tps)
+        except Exception:
+            return
+        read = {tp: consumer._read_offset.get(tp) for tp in tps}
+        lag = {tp: ends[tp] - ((read[tp] + 1) if read[tp] is not None else 0)
+               for tp in tps if ends.get(tp) is not None}
+        now = time.monotonic()
+        stuck = tracker.stalled(now, read, lag)
+        if not stuck:
+            return
+        if not ready:
+            # A long recovery also holds streams still: only a much longer wait is a stall.
+            waited = now - min(tracker.moved_at[tp] for tp in stuck)
+            if waited >= NOT_READY_GIVE_UP_SECONDS:
+                log.error("worker_stuck_not_ready_exiting", partitions=[str(tp) for tp in stuck],
+                          **_diagnostics(app, consumer), exit_code=EXIT_CODE)
+                os._exit(EXIT_CODE)
+            return
+        if tracker.kicked_at is None:
+            tracker.kicked_at = now
+            await _kick(app, consumer, tps, stuck)
+        elif now - tracker.kicked_at >= GIVE_UP_SECONDS:
+            log.error("worker_stalled_exiting", partitions=[str(tp) for tp in stuck],
+                      exit_code=EXIT_CODE)
+            os._exit(EXIT_CODE)
+
+
+def _diagnostics(app: faust.App, consumer: Any) -> dict[str, Any]:
+    recovery: Any = getattr(app.tables, "recovery", None)
+    return {
+        "paused": [str(tp) for tp in getattr(consumer, "_paused_partitions", ())],
+        "active": [str(tp) for tp in (getattr(consumer, "_active_partitions", None) or ())],
+        "assigned": len(consumer.assignment()),
+        "flow_active": app.flow_control.is_active(),
+        "rebalancing": bool(app.rebalancing),
+        "recovery_completed": bool(recovery and recovery.completed.is_set()),
+    }
+
+
+async def _kick(app: faust.App, consumer: Any, tps: list[Any], stuck: list[Any]) -> None:
+    log.warning("worker_stalled_resuming", partitions=[str(tp) for tp in stuck],
+                seconds=STALL_SECONDS, **_diagnostics(app, consumer))
+    consumer.resume_partitions(set(tps))
+    await consumer.perform_seek()
+    app.flow_control.resume()
+    consumer.resume_flow()
+    fetcher: Any = getattr(app, "_fetcher", None)
+    if fetcher is not None:
+        await fetcher.maybe_start()
