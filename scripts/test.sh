@@ -29,4 +29,6 @@ echo "== lint"
 $BIN/ruff check stream tests bench scripts
 $BIN/mypy stream
 echo "== tests"
-$BIN/python -m pytest -q -p no:cacheprovider "$@"
+# Multi-worker rebalance fault tests (marker "faults") are known to stall intermittently
+# on faust's rebalance handling; they run with `make faults`, not in the default suite.
+$BIN/python -m pytest -q -p no:cacheprovider -m "not faults" "$@"

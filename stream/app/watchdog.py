@@ -27,7 +27,6 @@ log = get_logger("stream.watchdog")
 CHECK_SECONDS = 5.0
 STALL_SECONDS = 20.0
 GIVE_UP_SECONDS = 60.0
-NOT_READY_GIVE_UP_SECONDS = 120.0
 EXIT_CODE = 70
 
 
@@ -38,6 +37,7 @@ class StallTracker:
     offsets: dict[Any, int | None] = field(default_factory=dict)
     moved_at: dict[Any, float] = field(default_factory=dict)
     kicked_at: float | None = None
+    noted_not_ready: bool = False
 
     def stalled(self, now: float, read: dict[Any, int | None], lag: dict[Any, int]) -> list[Any]:
         stuck = []
@@ -52,6 +52,7 @@ class StallTracker:
             self.moved_at.pop(tp, None)
         if not stuck:
             self.kicked_at = None
+            self.noted_not_ready = False
         return stuck
 
 
@@ -78,12 +79,12 @@ def register_watchdog(app: faust.App, metrics: Metrics) -> None:
         if not stuck:
             return
         if not ready:
-            # A long recovery also holds streams still: only a much longer wait is a stall.
-            waited = now - min(tracker.moved_at[tp] for tp in stuck)
-            if waited >= NOT_READY_GIVE_UP_SECONDS:
-                log.error("worker_stuck_not_ready_exiting", partitions=[str(tp) for tp in stuck],
-                          **_diagnostics(app, consumer), exit_code=EXIT_CODE)
-                os._exit(EXIT_CODE)
+            # Recovering a large table also holds the streams still, for as long as it
+            # takes: never act then (a restart would only start the recovery again).
+            if not tracker.noted_not_ready:
+                log.info("worker_waiting_not_ready", partitions=[str(tp) for tp in stuck],
+                         **_diagnostics(app, consumer))
+                tracker.noted_not_ready = True
             return
         if tracker.kicked_at is None:
             tracker.kicked_at = now

@@ -357,6 +357,7 @@ def test_broker_stopped_and_restarted_mid_stream(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(360)
+@pytest.mark.faults
 def test_worker_sigstopped_past_session_timeout_while_another_takes_over(
         tmp_path: Path) -> None:
     env = make_env(tmp_path, "s")
@@ -397,6 +398,7 @@ def test_worker_sigstopped_past_session_timeout_while_another_takes_over(
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.faults
 def test_two_workers_one_sigkilled_the_other_takes_over(tmp_path: Path) -> None:
     env = make_env(tmp_path, "r")
     corpus = make_corpus(originals=240, copies=60, seed=14)
