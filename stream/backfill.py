@@ -34,6 +34,7 @@ from stream.errors import BrokerError, InputError, Reason
 from stream.kafka import (
     create_topics,
     read_ranges,
+    retrying,
     start_producer,
     start_reader,
     topic_partitions,
@@ -178,6 +179,6 @@ async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]
         return
     try:
         consumer.assign(list(offsets))
-        await consumer.commit(offsets)
+        await retrying(lambda: consumer.commit(offsets))
     except KafkaError as exc:
         raise BrokerError(f"committing offsets of group {group} failed: {exc!r}") from exc

@@ -9,10 +9,10 @@ import asyncio
 import heapq
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -23,6 +23,7 @@ from stream.security import client_security, explain_connect_failure
 from stream.settings import Settings
 
 MiB = 1024 * 1024
+T = TypeVar("T")
 
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:
@@ -279,14 +280,34 @@ async def committed_offsets(settings: Settings, groups: list[str],
     connection for all groups."""
     admin = await _admin(settings)
     try:
-        found = {group: await admin.list_consumer_group_offsets(group, partitions=partitions)
-                 for group in groups}
+        found: dict[str, Any] = {}
+        for group in groups:
+            def listing(group: str = group) -> Awaitable[Any]:
+                coroutine: Awaitable[Any] = admin.list_consumer_group_offsets(
+                    group, partitions=partitions)
+                return coroutine
+
+            found[group] = await retrying(listing)
     except KafkaError as exc:
         raise BrokerError(f"reading committed offsets failed: {exc!r}") from exc
     finally:
         await admin.close()
     return {group: {tp: _offset_of(offsets.get(tp)) for tp in partitions}
             for group, offsets in found.items()}
+
+
+async def retrying(call: Callable[[], Awaitable[T]], seconds: float = 30.0) -> T:
+    """Retry what Kafka calls retriable: on a fresh broker the group coordinator (and its
+    ``__consumer_offsets`` topic) comes up only on first use, and answers "not
+    available" for a few seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await call()
+        except KafkaError as exc:
+            if not getattr(exc, "retriable", False) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 def _offset_of(meta: Any) -> int | None:
@@ -302,7 +323,7 @@ async def commit_offsets(settings: Settings, group_id: str,
     consumer = await start_reader(settings, group_id=group_id)
     try:
         consumer.assign(list(offsets))
-        await consumer.commit(offsets)
+        await retrying(lambda: consumer.commit(offsets))
     except KafkaError as exc:
         raise BrokerError(f"committing offsets of group {group_id} failed: {exc!r}") from exc
     finally:
