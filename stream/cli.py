@@ -10,42 +10,19 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 import click
 import orjson
-from pydantic import ValidationError
 
 from stream import __version__
-from stream.errors import StreamError
-from stream.settings import Settings, load_settings
+from stream.cli_common import friendly, settings_or_exit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise click.ClickException(f"bad setting STREAM_{where.upper()}: {first['msg']}") from exc
 
 
-def friendly(func: F) -> F:
-    """Turn the service's own errors into one clear line and exit code 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except StreamError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except BrokenPipeError:
-            sys.exit(0)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,7 +44,7 @@ def worker() -> None:
     """Run the Faust worker (creates missing topics first). Ctrl-C stops it."""
     from stream.worker import run_worker
 
-    run_worker(_settings())
+    run_worker(settings_or_exit())
 
 
 @main.command()
@@ -88,7 +65,7 @@ def produce(paths: tuple[str, ...], topic: str | None, source: str | None,
     from stream.inputs import DEFAULT_SOURCE
     from stream.produce import produce_paths
 
-    settings = _settings()
+    settings = settings_or_exit()
     count, size = asyncio.run(produce_paths(settings, paths, topic or settings.topic_raw,
                                             source or DEFAULT_SOURCE, progress=progress))
     click.echo(f"produced {count} messages ({size} bytes) to {topic or settings.topic_raw}",
@@ -108,7 +85,7 @@ def tail(topic_names: tuple[str, ...], from_beginning: bool, brief: bool,
     """Print the records of one or more topics as JSON Lines as they arrive."""
     from stream.produce import tail_topics
 
-    asyncio.run(tail_topics(_settings(), list(topic_names), from_beginning=from_beginning,
+    asyncio.run(tail_topics(settings_or_exit(), list(topic_names), from_beginning=from_beginning,
                             brief=brief, max_records=max_records, idle_timeout=idle_timeout))
 
 
@@ -123,7 +100,7 @@ def topics_create() -> None:
     """Create the service's topics with their partitions and configs (idempotent)."""
     from stream.kafka import create_topics
 
-    created, existing = asyncio.run(create_topics(_settings()))
+    created, existing = asyncio.run(create_topics(settings_or_exit()))
     for name in created:
         click.echo(f"created {name}")
     for name in existing:
@@ -136,7 +113,7 @@ def topics_list() -> None:
     """List topics on the broker with their partition counts."""
     from stream.kafka import list_topics
 
-    for name, partitions in asyncio.run(list_topics(_settings())).items():
+    for name, partitions in asyncio.run(list_topics(settings_or_exit())).items():
         click.echo(f"{name}\t{partitions}")
 
 
@@ -157,7 +134,7 @@ def process(paths: tuple[str, ...], source: str | None) -> None:
     from stream.inputs import DEFAULT_SOURCE, iter_payloads
     from stream.steps import Steps
 
-    settings = _settings()
+    settings = settings_or_exit()
     steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
     out = sys.stdout.buffer
     payloads = iter_payloads(paths or ("-",), source=source or DEFAULT_SOURCE)

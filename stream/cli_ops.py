@@ -10,43 +10,21 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 import click
 import orjson
-from pydantic import ValidationError
 
-from stream.errors import Reason, StreamError
-from stream.settings import Settings, load_settings
+from stream.cli_common import friendly, settings_or_exit
+from stream.errors import Reason
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on stderr (default: only when stderr is a terminal).")
 
 
-def friendly(func: F) -> F:
-    """Turn the service's own errors into one clear line and exit code 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except StreamError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except BrokenPipeError:
-            sys.exit(0)
-
-    return wrapper  # type: ignore[return-value]
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise click.ClickException(f"bad setting STREAM_{where.upper()}: {first['msg']}") from exc
 
 
 # ------------------------------------------------------------------------------ replay
@@ -78,7 +56,7 @@ def replay(topic: str | None, start: str, stop: str | None, partition: int | Non
     from stream.replay import parse_bound
     from stream.replay import replay as run_replay
 
-    settings = _settings()
+    settings = settings_or_exit()
     summary = asyncio.run(run_replay(
         settings, topic or settings.topic_raw, start=parse_bound(start, "--from"),
         stop=parse_bound(stop, "--to") if stop is not None else None,
@@ -107,7 +85,7 @@ def backfill(since: str, version: str, progress: bool | None) -> None:
     from stream.backfill import backfill as run_backfill
     from stream.replay import parse_moment
 
-    summary = asyncio.run(run_backfill(_settings(), since=parse_moment(since, "--since"),
+    summary = asyncio.run(run_backfill(settings_or_exit(), since=parse_moment(since, "--since"),
                                        version=version, progress=progress))
     click.echo(summary.describe(), err=True)
 
@@ -133,7 +111,7 @@ def diff(left: str, right: str, as_json: bool, ignored: tuple[str, ...], limit: 
     """
     from stream.diff import diff_versions, render_table, to_json
 
-    diffs = asyncio.run(diff_versions(_settings(), left, right, frozenset(ignored)))
+    diffs = asyncio.run(diff_versions(settings_or_exit(), left, right, frozenset(ignored)))
     if as_json:
         sys.stdout.buffer.write(orjson.dumps(to_json(diffs, left, right)) + b"\n")
     else:
@@ -160,7 +138,7 @@ def dlq_list(reason: str | None, limit: int, as_json: bool) -> None:
     """Summary table of dead letters: reason, detail, where they came from, size."""
     from stream.dlq import list_letters, render_listing
 
-    listing = asyncio.run(list_letters(_settings(), reason=reason, limit=limit))
+    listing = asyncio.run(list_letters(settings_or_exit(), reason=reason, limit=limit))
     if as_json:
         for letter in listing.shown:
             sys.stdout.buffer.write(orjson.dumps(letter.summary()) + b"\n")
@@ -184,7 +162,7 @@ def dlq_redrive(reason: str | None, dry_run: bool, into: str | None,
     """
     from stream.dlq import redrive
 
-    summary = asyncio.run(redrive(_settings(), reason=reason, dry_run=dry_run, into=into,
+    summary = asyncio.run(redrive(settings_or_exit(), reason=reason, dry_run=dry_run, into=into,
                                   progress=progress))
     if dry_run:
         for letter in summary.redriven:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from stream.core.moments import aware_or_none
 from stream.errors import InputError
 
 #: Larger feeds are refused: real ones are well under a megabyte.
@@ -148,7 +149,7 @@ def _rss_item(item: ET.Element) -> FeedItem:
     if link is None and guid is not None and guid.get("isPermaLink", "true") != "false":
         link = _text(guid)
     date_text = _text(_child(item, "pubDate"))
-    published = _rfc822(date_text) if date_text else _iso(_text(_child(item, "date")))
+    published = _rfc822(date_text) if date_text else aware_or_none(_text(_child(item, "date")))
     return FeedItem(title=_plain(_text(_child(item, "title"))), url=link,
                     published_at=published, body=body, content_type="text/html")
 
@@ -161,7 +162,7 @@ def _atom_item(entry: ET.Element) -> FeedItem:
     kind = (content.get("type") or "text") if content is not None else "text"
     return FeedItem(
         title=_plain(_text(_child(entry, "title"))), url=_atom_link(entry),
-        published_at=_iso(_text(_child(entry, "published", "updated"))), body=body,
+        published_at=aware_or_none(_text(_child(entry, "published", "updated"))), body=body,
         content_type="text/plain" if kind == "text" else "text/html")
 
 
@@ -196,15 +197,7 @@ def _rfc822(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return _iso(value)
+        return aware_or_none(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -16,7 +16,6 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
@@ -27,6 +26,7 @@ from stream.codec import encode_raw
 from stream.core.clean.html_decode import decode_bytes
 from stream.core.ids import article_id
 from stream.core.models import RawArticle
+from stream.core.moments import aware_or_none
 from stream.errors import InputError
 from stream.feeds import MAX_FEED_BYTES, fetch, is_url, looks_like_feed, parse_feed
 
@@ -245,7 +245,7 @@ def _warc_article(record: Any, origin: str, source: str) -> RawArticle | None:
     url = record.rec_headers.get_header("WARC-Target-URI")
     return RawArticle(source=source_for(url, source), body=decode_html(data, _charset(params)),
                       content_type="text/html", url=url,
-                      fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")))
+                      fetched_at=aware_or_none(record.rec_headers.get_header("WARC-Date")))
 
 
 def _charset(params: str) -> str | None:
@@ -271,11 +271,3 @@ def decode_html(data: bytes, declared: str | None) -> str:
         return decode_bytes(data)
 
 
-def _warc_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

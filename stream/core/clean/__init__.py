@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from stream.core.clean.language import detect_language
 from stream.core.clean.normalize import fold_for_matching, normalise_text
@@ -10,19 +10,8 @@ from stream.core.clean.text import clean_plain_text
 from stream.core.ids import article_id as make_article_id
 from stream.core.ids import content_hash
 from stream.core.models import CleanArticle, RawArticle
+from stream.core.moments import aware_or_none
 from stream.errors import Reason, RejectedInput
-
-
-def _parse_moment(value: str | None) -> datetime | None:
-    """A page's own date, made timezone-aware (UTC when the page gives no offset)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
@@ -62,7 +51,7 @@ def _clean_html(raw: RawArticle) -> tuple[str | None, str, datetime | None, str 
         document = extract_html(raw.body, url=raw.url)
     except ValueError as exc:
         raise RejectedInput(Reason.CLEAN_FAILED, f"html extraction failed: {exc}") from exc
-    published = _parse_moment(document.published_at)
+    published = aware_or_none(document.published_at)
     text = normalise_text(document.text)
     title = raw.title or (normalise_text(document.title) if document.title else None)
     return title, text, published, raw.language or document.language
