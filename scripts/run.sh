@@ -54,4 +54,4 @@ cat <<INFO
 == output records as they arrive (Ctrl-C stops everything this command started)
 INFO
 $BIN/stream tail --brief --from-beginning articles.enriched articles.duplicates \
-  events.match_results events.quotes articles.dlq
+  events.match_results events.quotes articles.dlq || true  # Ctrl-C ends the view
