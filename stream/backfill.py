@@ -16,14 +16,11 @@ process and must see the whole range again to decide the same way.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -32,6 +29,7 @@ from stream.core.models import OutRecord
 from stream.core.pipeline import PublishState
 from stream.errors import BrokerError, InputError, Reason
 from stream.kafka import (
+    AckWindow,
     create_topics,
     read_ranges,
     retrying,
@@ -41,7 +39,7 @@ from stream.kafka import (
     topic_specs,
 )
 from stream.progress import progress_bar
-from stream.replay import FLUSH_EVERY, resolve_ranges
+from stream.replay import resolve_ranges
 from stream.settings import Settings
 from stream.steps import Analysed, Coordinates, Steps
 
@@ -149,7 +147,7 @@ async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: St
                progress: bool | None) -> None:
     state = steps.publish_state({}, {})
     marker = ("backfill-version", summary.version.encode())
-    pending: list[Awaitable[Any]] = []
+    window = AckWindow()
     total = sum(max(0, stop - first) for first, stop in ranges.values())
     with progress_bar(total=total, desc=f"backfill {summary.version}", enabled=progress) as bar:
         try:
@@ -158,16 +156,13 @@ async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: St
                 for out in process_record(steps, record.key, record.value or b"", where,
                                           state):
                     encoded = steps.encode(out)
-                    pending.append(await producer.send(
+                    await window.add(await producer.send(
                         encoded.topic, encoded.value, key=encoded.key,
                         headers=[*encoded.headers, marker]))
                     summary.produced[encoded.topic] += 1
                 summary.read += 1
                 bar.update(1)
-                if len(pending) >= FLUSH_EVERY:
-                    await asyncio.gather(*pending)
-                    pending.clear()
-            await asyncio.gather(*pending)
+            await window.drain()
         except KafkaError as exc:
             raise BrokerError(f"backfill {summary.version} failed to publish: {exc!r}") from exc
 

@@ -17,14 +17,13 @@ again on the next run (at-least-once), which the pipeline's deterministic ids ab
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from aiokafka.errors import KafkaError
 
 from stream.errors import BrokerError, Reason
 from stream.kafka import (
+    AckWindow,
     commit_offsets,
     committed_offsets,
     offset_bounds,
@@ -43,7 +43,6 @@ from stream.kafka import (
     topic_partitions,
 )
 from stream.progress import progress_bar
-from stream.replay import FLUSH_EVERY
 from stream.settings import Settings
 
 log = logging.getLogger("stream.dlq")
@@ -259,7 +258,7 @@ async def _redrive_letters(settings: Settings, letters: AsyncIterator[Letter],
                            reasons: list[str], summary: RedriveSummary,
                            handled: set[str]) -> None:
     """Send each eligible letter; note which reasons had letters past their mark."""
-    pending: list[Awaitable[Any]] = []
+    window = AckWindow()
     try:
         async for letter in letters:
             if letter.reason not in reasons:
@@ -274,12 +273,9 @@ async def _redrive_letters(settings: Settings, letters: AsyncIterator[Letter],
             summary.redriven.append(letter)
             summary.bytes += len(value)
             if producer is not None:
-                pending.append(await producer.send(summary.into, value, key=key,
-                                                   headers=redrive_headers(settings, letter)))
-                if len(pending) >= FLUSH_EVERY:
-                    await asyncio.gather(*pending)
-                    pending.clear()
-        await asyncio.gather(*pending)
+                await window.add(await producer.send(summary.into, value, key=key,
+                                                     headers=redrive_headers(settings, letter)))
+        await window.drain()
     except KafkaError as exc:
         raise BrokerError(f"redriving into {summary.into} failed: {exc!r}") from exc
 

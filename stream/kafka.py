@@ -114,6 +114,28 @@ async def list_topics(settings: Settings) -> dict[str, int]:
         await admin.close()
 
 
+#: Sends kept in flight before waiting for their acknowledgements.
+FLUSH_EVERY = 1000
+
+
+class AckWindow:
+    """Sends in flight, acknowledged in bounded batches: fast like fire-and-forget, yet
+    an error surfaces within ``limit`` messages and ``drain`` proves all were written."""
+
+    def __init__(self, limit: int = FLUSH_EVERY) -> None:
+        self.limit = limit
+        self._pending: list[Awaitable[Any]] = []
+
+    async def add(self, delivery: Awaitable[Any]) -> None:
+        self._pending.append(delivery)
+        if len(self._pending) >= self.limit:
+            await self.drain()
+
+    async def drain(self) -> None:
+        await asyncio.gather(*self._pending)
+        self._pending.clear()
+
+
 async def start_producer(settings: Settings) -> AIOKafkaProducer:
     producer = AIOKafkaProducer(
         max_request_size=settings.max_message_bytes, linger_ms=5, acks="all",
@@ -126,19 +148,27 @@ async def start_producer(settings: Settings) -> AIOKafkaProducer:
     return producer
 
 
-async def consume(settings: Settings, topics: list[str], *, from_beginning: bool,
-                  idle_timeout: float | None) -> AsyncIterator[Any]:
-    """Yield records of a topic (no consumer group, nothing committed)."""
+async def _started_consumer(settings: Settings, *topics: str, group_id: str | None,
+                            auto_offset_reset: str) -> AIOKafkaConsumer:
+    """A started consumer that never auto-commits, sized for the largest messages."""
     consumer = AIOKafkaConsumer(
-        *topics, auto_offset_reset="earliest" if from_beginning else "latest",
-        enable_auto_commit=False, group_id=None,
-        fetch_max_bytes=settings.max_message_bytes * 2,
+        *topics, enable_auto_commit=False, group_id=group_id,
+        auto_offset_reset=auto_offset_reset, fetch_max_bytes=settings.max_message_bytes * 2,
         max_partition_fetch_bytes=settings.max_message_bytes, **client_kwargs(settings))
     try:
         await consumer.start()
     except KafkaError as exc:
         await consumer.stop()
         raise BrokerError(await explain_connect_failure(settings, exc)) from exc
+    return consumer
+
+
+async def consume(settings: Settings, topics: list[str], *, from_beginning: bool,
+                  idle_timeout: float | None) -> AsyncIterator[Any]:
+    """Yield records of a topic (no consumer group, nothing committed)."""
+    consumer = await _started_consumer(
+        settings, *topics, group_id=None,
+        auto_offset_reset="earliest" if from_beginning else "latest")
     try:
         while True:
             batch = await consumer.getmany(timeout_ms=500)
@@ -165,15 +195,8 @@ async def start_reader(settings: Settings, *, group_id: str | None = None) -> AI
 
     ``group_id`` is only used to read or commit that group's offsets explicitly.
     """
-    consumer = AIOKafkaConsumer(
-        enable_auto_commit=False, group_id=group_id, auto_offset_reset="earliest",
-        fetch_max_bytes=settings.max_message_bytes * 2,
-        max_partition_fetch_bytes=settings.max_message_bytes, **client_kwargs(settings))
-    try:
-        await consumer.start()
-    except KafkaError as exc:
-        await consumer.stop()
-        raise BrokerError(await explain_connect_failure(settings, exc)) from exc
+    consumer = await _started_consumer(settings, group_id=group_id,
+                                       auto_offset_reset="earliest")
     # Let the consumer's background tasks begin: aiokafka's stop() re-raises the
     # CancelledError of a task cancelled before it first ran (an early stop on a user error).
     await asyncio.sleep(0)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -12,12 +11,9 @@ from aiokafka.errors import KafkaError
 
 from stream.errors import BrokerError
 from stream.inputs import iter_payloads
-from stream.kafka import consume, start_producer
+from stream.kafka import AckWindow, consume, start_producer
 from stream.progress import progress_bar
 from stream.settings import Settings
-
-#: Sends in flight before waiting for acknowledgements: bounds memory on big inputs.
-FLUSH_EVERY = 1000
 
 
 async def produce_paths(settings: Settings, paths: Iterable[str], topic: str,
@@ -30,17 +26,14 @@ async def produce_paths(settings: Settings, paths: Iterable[str], topic: str,
     producer = await start_producer(settings)
     count = size = 0
     try:
-        pending: list[Awaitable[Any]] = []
+        window = AckWindow()
         with progress_bar(total=None, desc=f"produce {topic}", enabled=progress) as bar:
             for payload in iter_payloads(paths, source=source):
-                pending.append(await producer.send(topic, payload.value, key=payload.key))
+                await window.add(await producer.send(topic, payload.value, key=payload.key))
                 count += 1
                 size += len(payload.value)
                 bar.update(1)
-                if len(pending) >= FLUSH_EVERY:
-                    await asyncio.gather(*pending)
-                    pending.clear()
-            await asyncio.gather(*pending)
+            await window.drain()
     except KafkaError as exc:
         raise BrokerError(f"producing to {topic} failed: {exc!r}") from exc
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from aiokafka.errors import KafkaError
 
 from stream.errors import BrokerError, InputError
 from stream.kafka import (
+    AckWindow,
     offset_bounds,
     offsets_at,
     read_ranges,
@@ -32,8 +32,6 @@ from stream.settings import Settings
 Bound = int | datetime
 #: Headers a replay sets; older values (a replay of a replay) are replaced, not stacked.
 REPLAY_HEADERS = ("replay", "replayed-from", "original-timestamp")
-#: Sends in flight before waiting for acknowledgements: bounds memory on long replays.
-FLUSH_EVERY = 1000
 
 
 def parse_bound(text: str, option: str) -> Bound:
@@ -170,12 +168,12 @@ async def _copy(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
     """
     started = time.monotonic()
     total = sum(stop - first for first, stop in ranges.values() if stop > first)
-    pending: list[Awaitable[Any]] = []
+    window = AckWindow()
     with progress_bar(total=total, desc=f"replay {summary.topic}", enabled=progress) as bar:
         try:
             async for record in read_ranges(consumer, ranges):
                 await pacer.wait()
-                pending.append(await producer.send(
+                await window.add(await producer.send(
                     summary.into, record.value, key=record.key,
                     partition=record.partition if keep_partition else None,
                     headers=replay_headers(record)))
@@ -183,10 +181,7 @@ async def _copy(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
                 summary.bytes += len(record.value or b"")
                 summary.unkeyed += record.key is None
                 bar.update(1)
-                if len(pending) >= FLUSH_EVERY:
-                    await asyncio.gather(*pending)
-                    pending.clear()
-            await asyncio.gather(*pending)
+            await window.drain()
         except KafkaError as exc:
             hint = (" (a compacted topic refuses messages without a key)"
                     if summary.unkeyed else "")
