@@ -139,6 +139,7 @@ class AckWindow:
 async def start_producer(settings: Settings) -> AIOKafkaProducer:
     producer = AIOKafkaProducer(
         max_request_size=settings.max_message_bytes, linger_ms=5, acks="all",
+        max_batch_size=min(settings.producer_batch_bytes, settings.max_message_bytes),
         enable_idempotence=True, **client_kwargs(settings))
     try:
         await producer.start()

@@ -68,7 +68,9 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         duplicates=Counter("stream_duplicates", "Articles rejected as duplicates",
                            ["kind"], registry=registry),
         events=Counter("stream_events", "Event records published", ["type"], registry=registry),
-        stage_seconds=Histogram("stream_stage_seconds", "Processing time per message and stage",
+        stage_seconds=Histogram("stream_stage_seconds",
+                                "Processing time per article and stage (analyse: a batch's "
+                                "wall time shared among its articles)",
                                 ["stage"], buckets=_STAGE_BUCKETS, registry=registry),
         end_to_end_seconds=Histogram(
             "stream_end_to_end_latency_seconds",

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # --- processing -------------------------------------------------------------------
     max_body_bytes: int = Field(12 * 1024 * 1024, ge=1024, description="larger bodies go to DLQ")
     max_message_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    producer_batch_bytes: int = Field(
+        1024 * 1024, ge=16384,
+        description="bytes per producer batch and partition; aiokafka keeps one request in "
+                    "flight per broker, so a full batch makes every send wait for the previous "
+                    "request's acknowledgement: batches must hold many enriched articles")
     article_time_budget_seconds: float = Field(
         5.0, ge=0.0, description="cleaning+extraction time per article before it goes to the "
                                  "DLQ as 'timeout'; 0 disables")
@@ -66,6 +71,15 @@ class Settings(BaseSettings):
     validate_output: bool = Field(True, description="validate outgoing records against schemas/")
 
     # --- worker -----------------------------------------------------------------------
+    analyse_processes: int = Field(
+        2, ge=0, le=64,
+        description="processes cleaning and extracting next to the worker's own; 0 runs "
+                    "them in the worker process")
+    batch_size: int = Field(
+        64, ge=1, le=10000, description="raw articles analysed and forwarded together")
+    batch_seconds: float = Field(
+        0.02, gt=0.0, le=5.0,
+        description="longest wait to fill a batch: the latency added at low rates")
     session_timeout_seconds: float = Field(
         30.0, ge=6.0, le=300.0,
         description="a worker silent this long is dropped from the group and its partitions "

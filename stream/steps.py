@@ -6,7 +6,7 @@ Keeping bytes-in/records-out here (and nothing Faust-specific) is what makes
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from stream.budget import BudgetExceeded, time_budget
 from stream.codec import (
     SCHEMA_OF_OUTPUT,
     SchemaRegistry,
+    analysed_from_data,
     dead_letter_value,
     decode_analysed,
     decode_raw,
@@ -92,6 +93,11 @@ class Steps:
 
     def publish(self, payload: bytes, state: pipeline.PublishState) -> list[OutRecord]:
         return pipeline.publish(decode_analysed(payload), state)
+
+    def publish_data(self, data: Mapping[str, Any], state: pipeline.PublishState
+                     ) -> list[OutRecord]:
+        """The same as :meth:`publish` for an article already parsed from a hop batch."""
+        return pipeline.publish(analysed_from_data(data), state)
 
     def dead_letter(self, reason: Reason, detail: str, payload: bytes, key: bytes | None,
                     where: Coordinates) -> OutRecord:

@@ -39,6 +39,10 @@ def run_worker(settings: Settings) -> None:
     get_logger("stream.worker").info(
         "worker_starting", app_id=settings.app_id, brokers=settings.brokers,
         input=settings.topic_raw, web=f"http://{settings.web_host}:{settings.web_port}")
+    loop.run_until_complete(service.pool.start())
     worker = ServiceWorker(service.app, settings=settings, loglevel=settings.log_level.lower(),
                            quiet=True, redirect_stdouts=False)
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        service.pool.close()

@@ -1,4 +1,8 @@
-"""The two agents. Each takes a message, calls a step, sends what the step returns.
+"""The two agents. Each takes messages, calls a step, sends what the step returns.
+
+``analyse`` takes raw messages in batches (``batch_size`` or ``batch_seconds``, whichever
+comes first), has the pool clean and extract them in other processes, and forwards the
+batch as one hop message; ``publish`` reads hop messages and publishes article by article.
 
 Nothing here decides anything: a message that fails is turned into a dead letter by the
 step, and any unexpected exception is caught per message and dead-lettered too, so the
@@ -8,37 +12,58 @@ only after the sends are flushed: Faust flushes the producer before committing).
 
 from __future__ import annotations
 
-import contextlib
 import time
-from typing import Any
+from typing import Any, Protocol, cast
 
 import faust
+import orjson
 
 from stream.app.health import watch_tables
 from stream.app.status import StatusBoard
 from stream.app.tables import Tables
 from stream.app.topics import Topics
+from stream.codec import HopEntry, decode_hops, encode_hops
 from stream.core.models import OutRecord
 from stream.errors import Reason
 from stream.logs import get_logger, log_published
 from stream.metrics import Metrics, record_published
+from stream.pool import AnalysePool, RawItem
 from stream.steps import Analysed, Coordinates, Steps
 
 log = get_logger("stream.agents")
 
 
+class Outbox(Protocol):
+    """Where records go: the worker's Kafka producer, or a recorder in agent tests."""
+
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: list[tuple[str, bytes]]) -> None: ...
+
+
+class ProducerOutbox:
+    """Sends through Faust's producer directly: Faust flushes that producer before it
+    commits offsets, so a record sent while handling a message is delivered before the
+    message counts as handled, and the per-send work of ``Topic.send`` is skipped."""
+
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
+
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: list[tuple[str, bytes]]) -> None:
+        await self.app.producer.send(topic, key, value, None, None, headers)
+
+
 class Sender:
     """Publishes records with their schema headers and counts them."""
 
-    def __init__(self, steps: Steps, topics: Topics, metrics: Metrics,
+    def __init__(self, steps: Steps, outbox: Outbox, metrics: Metrics,
                  board: StatusBoard | None = None) -> None:
-        self.steps, self.topics, self.metrics = steps, topics, metrics
+        self.steps, self.outbox, self.metrics = steps, outbox, metrics
         self.board = board
 
     async def send(self, record: OutRecord, stage: str) -> None:
         encoded = self.steps.encode(record)
-        await self.topics.by_name[encoded.topic].send(
-            key=encoded.key, value=encoded.value, headers=encoded.headers)
+        await self.outbox.send(encoded.topic, encoded.key, encoded.value, encoded.headers)
         record_published(self.metrics, stage, record)
         log_published(log, stage, record)
         if self.board is not None:
@@ -49,11 +74,14 @@ AgentPair = tuple[Any, Any]
 
 
 def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
-                    metrics: Metrics, board: StatusBoard | None = None) -> AgentPair:
+                    metrics: Metrics, pool: AnalysePool, outbox: Outbox,
+                    board: StatusBoard | None = None) -> AgentPair:
     """Define the two agents on ``app``; returned so agent tests can drive them."""
-    sender = Sender(steps, topics, metrics, board)
+    settings = steps.settings
+    sender = Sender(steps, outbox, metrics, board)
     memory = watch_tables(app, tables, metrics)  # counts table keys as the agent writes
     state = steps.publish_state(memory.dedup, memory.events)
+    hop_limit = settings.max_message_bytes // 2
 
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         # The table partition may move to another worker and back: rebuild its indexes.
@@ -63,47 +91,70 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
 
     @app.agent(topics.raw, name="analyse")
     async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            where = Coordinates(message.topic, message.partition, message.offset)
-            metrics.messages_in.labels("analyse").inc()
+        # Events are acknowledged by take_events only after this body has sent their batch.
+        batches = cast(faust.Stream[bytes], stream).take_events(settings.batch_size,
+                                                                settings.batch_seconds)
+        async for events in batches:
+            messages = [event.message for event in events]
+            metrics.messages_in.labels("analyse").inc(len(messages))
             started = time.perf_counter()
+            items = [RawItem(m.key, m.value or b"", Coordinates(m.topic, m.partition, m.offset))
+                     for m in messages]
             try:
-                result = steps.analyse(message.key, message.value, where)
-            except Exception as exc:
-                log.exception("analyse_failed", topic=where.topic, partition=where.partition,
-                              offset=where.offset, key=_key(message.key))
-                result = steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
-                                           message.value, message.key, where)
-            metrics.stage_seconds.labels("analyse").observe(time.perf_counter() - started)
-            if isinstance(result, Analysed):
-                # Raw timestamp travels with the article for the end-to-end latency metric.
-                await topics.by_name[steps.settings.topic_analysed].send(
-                    key=result.article_id.encode(), value=result.payload,
-                    headers=[("raw-timestamp", repr(message.timestamp).encode())])
-                metrics.messages_out.labels("analyse", "analysed").inc()
-            else:
-                metrics.dropped.labels("analyse", _field(result, "reason")).inc()
-                await sender.send(result, "analyse")
+                results = await pool.analyse(items)
+            except Exception as exc:  # the pool itself failed, not one article
+                log.exception("analyse_pool_failed", messages=len(items))
+                results = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], item.value,
+                                             item.key, item.where) for item in items]
+            # The batch's wall time shared among its articles: one observation each.
+            per_article = (time.perf_counter() - started) / len(messages)
+            stage_seconds = metrics.stage_seconds.labels("analyse")
+            for _ in messages:
+                stage_seconds.observe(per_article)
+            hops: list[tuple[bytes, float | None]] = []
+            for message, result in zip(messages, results, strict=True):
+                if isinstance(result, Analysed):
+                    # Raw timestamp travels with the article for the end-to-end latency.
+                    hops.append((result.payload, message.timestamp))
+                else:
+                    metrics.dropped.labels("analyse", _field(result, "reason")).inc()
+                    await sender.send(result, "analyse")
+            for hop in encode_hops(hops, hop_limit):
+                await outbox.send(settings.topic_analysed, b"", hop, [])
+            metrics.messages_out.labels("analyse", "analysed").inc(len(hops))
 
     @app.agent(topics.analysed, name="publish")
     async def publish_agent(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             message = event.message
-            metrics.messages_in.labels("publish").inc()
-            started = time.perf_counter()
+            where = Coordinates(message.topic, message.partition, message.offset)
             try:
-                records = steps.publish(message.value, state)
+                entries = decode_hops(message.value,
+                                      _float(_header(message.headers, "raw-timestamp")))
             except Exception as exc:
-                log.exception("publish_failed", topic=message.topic, partition=message.partition,
-                              offset=message.offset, article_id=_key(message.key))
-                where = Coordinates(message.topic, message.partition, message.offset)
-                records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
-                                             message.value, message.key, where)]
-            metrics.stage_seconds.labels("publish").observe(time.perf_counter() - started)
-            for record in records:
-                await sender.send(record, "publish")
-            _observe_latency(metrics, message.headers, records)
+                log.exception("hop_unreadable", partition=where.partition, offset=where.offset)
+                await sender.send(steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
+                                                    message.value, message.key, where), "publish")
+                continue
+            for entry in entries:
+                await _publish_one(entry, where)
+
+    async def _publish_one(entry: HopEntry, where: Coordinates) -> None:
+        metrics.messages_in.labels("publish").inc()
+        started = time.perf_counter()
+        try:
+            records = steps.publish_data(entry.data, state)
+        except Exception as exc:
+            article_id = _article_id(entry.data)
+            log.exception("publish_failed", partition=where.partition, offset=where.offset,
+                          article_id=article_id)
+            key = article_id.encode() if article_id else None
+            records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
+                                         orjson.dumps(entry.data), key, where)]
+        metrics.stage_seconds.labels("publish").observe(time.perf_counter() - started)
+        for record in records:
+            await sender.send(record, "publish")
+        _observe_latency(metrics, entry.raw_timestamp, records)
 
     return analyse_agent, publish_agent
 
@@ -117,13 +168,27 @@ def _key(key: bytes | None) -> str | None:
     return key.decode("utf-8", "replace")[:200] if key else None
 
 
-def _observe_latency(metrics: Metrics, headers: Any, records: list[OutRecord]) -> None:
-    if not any(r.output in ("enriched", "duplicates") for r in records):
+def _article_id(data: Any) -> str | None:
+    try:
+        return str(data["article"]["article_id"])
+    except (KeyError, TypeError):
+        return None
+
+
+def _observe_latency(metrics: Metrics, raw_timestamp: float | None,
+                     records: list[OutRecord]) -> None:
+    if raw_timestamp is None or not any(r.output in ("enriched", "duplicates") for r in records):
         return
-    raw_ts = _header(headers, "raw-timestamp")
-    if raw_ts:
-        with contextlib.suppress(ValueError):
-            metrics.end_to_end_seconds.observe(max(0.0, time.time() - float(raw_ts)))
+    metrics.end_to_end_seconds.observe(max(0.0, time.time() - raw_timestamp))
+
+
+def _float(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _header(headers: Any, name: str) -> str | None:

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 import faust
 
-from stream.app.agents import register_agents
+from stream.app.agents import ProducerOutbox, register_agents
 from stream.app.health import register_health
 from stream.app.status import StatusBoard, register_status
 from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
 from stream.app.watchdog import register_watchdog
-from stream.codec import registry_for
-from stream.core.extract import default_extractor
 from stream.metrics import Metrics, create_metrics
+from stream.pool import AnalysePool, build_steps
 from stream.security import client_security
 from stream.settings import Settings
 from stream.steps import Steps
@@ -27,6 +26,7 @@ class Service:
     tables: Tables
     metrics: Metrics
     steps: Steps
+    pool: AnalysePool
 
 
 def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
@@ -54,6 +54,7 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         producer_max_request_size=settings.max_message_bytes,
         # A few ms of batching turns many small sends into one request per partition.
         producer_linger_ms=5,
+        producer_max_batch_size=min(settings.producer_batch_bytes, settings.max_message_bytes),
         consumer_max_fetch_size=settings.max_message_bytes,
         web_enabled=True,
         web_bind=settings.web_host,
@@ -68,12 +69,13 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         web_metrics_enabled=False,
         autodiscover=False,
     )
-    steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
+    steps = build_steps(settings)
+    pool = AnalysePool(settings, steps, settings.analyse_processes)
     topics = declare_topics(app, settings)
     tables = declare_tables(app)
     board = StatusBoard()
-    register_agents(app, steps, topics, tables, metrics, board)
+    register_agents(app, steps, topics, tables, metrics, pool, ProducerOutbox(app), board)
     register_health(app, metrics)
     register_watchdog(app, metrics)
     register_status(app, board, metrics)
-    return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps)
+    return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps, pool=pool)

@@ -7,15 +7,17 @@ a Faust table in the worker, a dict in batch mode) and strips learned paragraphs
 deciding and publishing. Stripping keeps the extraction consistent: mentions, results and
 quotes inside removed paragraphs go, the rest are shifted to the new offsets.
 
-Memory keys: ``p:<source>|<paragraph hash>`` -> ``<count>|<last day seen>``; which keys
-belong to which day is derived in process (see :class:`LearningState`).
+Memory keys: ``b:<article id>`` -> ``<day>|<hash>,<hash>,...``, the short paragraphs of
+one unique article: one table write per article however many paragraphs it has (every
+write is a changelog message). The counts per source and paragraph are derived in process
+(see :class:`LearningState`) and rebuilt from these entries after a restart or rebalance.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from stream.core.clean.normalize import fold_for_matching
@@ -53,72 +55,128 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _key(source: str, paragraph: str) -> str:
-    return f"p:{source}|{digest((fold_for_matching(paragraph),), size=8)}"
+def _hash(paragraph: str) -> str:
+    return digest((fold_for_matching(paragraph),), size=8)
 
 
 class LearningState:
-    """Per-source paragraph counts in the durable memory (``p:`` keys, one write per
-    counted paragraph) plus a derived, in-process index of which keys were last seen on
-    which day, rebuilt from the memory after a restart or rebalance."""
+    """Short-paragraph counts per source over the window, derived from the ``b:`` entries.
+
+    A paragraph counts once per unique article that carried it, for as long as that
+    article is inside the window (``window_days`` behind the latest day seen).
+    """
 
     def __init__(self, memory: Memory, policy: LearningPolicy = DEFAULT_LEARNING) -> None:
         self.memory = memory
         self.policy = policy
-        self._by_day: dict[str, set[str]] | None = None
-        self._watermark = ""
+        self._index: _LearnedIndex | None = None
 
     def invalidate(self) -> None:
-        self._by_day = None
-        self._watermark = ""
+        self._index = None
 
     @property
-    def by_day(self) -> dict[str, set[str]]:
-        if self._by_day is None:
-            self._by_day = defaultdict(set)
-            for key, value in self.memory.items():
-                if key.startswith("p:"):
-                    day = value.split("|")[1]
-                    self._by_day[day].add(key)
-                    self._watermark = max(self._watermark, day)
-        return self._by_day
+    def index(self) -> _LearnedIndex:
+        if self._index is None:
+            self._index = _LearnedIndex.rebuild(self.memory)
+        return self._index
 
     def learned_indices(self, analysed: AnalysedArticle) -> set[int]:
         """Paragraphs of this article that its source repeats in many other articles."""
         text, source = analysed.article.text, analysed.article.source
+        counts = self.index.counts
+        if not counts:
+            return set()
         found: set[int] = set()
         for index, (start, end) in enumerate(paragraph_spans(text)):
             if end - start > self.policy.max_chars:
                 continue
-            stored = self.memory.get(_key(source, text[start:end]))
-            if stored and int(stored.split("|")[0]) >= self.policy.min_articles:
+            if counts.get(f"{source}|{_hash(text[start:end])}", 0) >= self.policy.min_articles:
                 found.add(index)
         return found
 
     def count(self, analysed: AnalysedArticle, original_text: str) -> None:
-        """Count each short paragraph once for this (unique) article; expire old counts."""
-        by_day = self.by_day
-        day = _day(analysed) or self._watermark
-        for start, end in paragraph_spans(original_text):
-            if end - start > self.policy.max_chars:
-                continue
-            key = _key(analysed.article.source, original_text[start:end])
-            stored = self.memory.get(key)
-            count, last = (int(stored.split("|")[0]), stored.split("|")[1]) if stored else (0, "")
-            if last != day:
-                by_day.get(last, set()).discard(key)
-            self.memory[key] = f"{count + 1}|{day}"
-            by_day[day].add(key)
-        if day > self._watermark:
-            self._watermark = day
+        """Count each short paragraph once for this (unique) article; expire old articles."""
+        index = self.index
+        article_id = analysed.article.article_id
+        if article_id in index.day_of:  # redelivered after a crash: counted already
+            return
+        hashes = list(dict.fromkeys(
+            _hash(original_text[start:end]) for start, end in paragraph_spans(original_text)
+            if end - start <= self.policy.max_chars))
+        if not hashes:
+            return
+        day = _day(analysed) or index.watermark
+        entry = _Entry(day, analysed.article.source, tuple(hashes))
+        self.memory[f"b:{article_id}"] = entry.pack()
+        before = index.watermark
+        index.add(article_id, entry)
+        if index.watermark != before:
             self._expire()
 
     def _expire(self) -> None:
-        today = date.fromisoformat(self._watermark)
-        for old in [d for d in self.by_day if d and d < self._watermark]:
-            if (today - date.fromisoformat(old)).days > self.policy.window_days:
-                for key in self.by_day.pop(old):
-                    self.memory.pop(key, None)
+        index = self.index
+        if not index.watermark:
+            return
+        today = date.fromisoformat(index.watermark)
+        for old in sorted(d for d in index.by_day if d and d < index.watermark):
+            if (today - date.fromisoformat(old)).days <= self.policy.window_days:
+                break
+            for article_id in index.by_day.pop(old):
+                packed = self.memory.pop(f"b:{article_id}", None)
+                index.remove(article_id, _Entry.unpack(packed) if packed else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    day: str
+    source: str
+    hashes: tuple[str, ...]
+
+    def pack(self) -> str:
+        return f"{self.day}|{self.source}|{','.join(self.hashes)}"
+
+    @staticmethod
+    def unpack(packed: str) -> _Entry:
+        day, rest = packed.split("|", 1)
+        source, _, hashes = rest.rpartition("|")
+        return _Entry(day, source, tuple(hashes.split(",")) if hashes else ())
+
+
+@dataclass
+class _LearnedIndex:
+    counts: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    day_of: dict[str, str] = field(default_factory=dict)
+    watermark: str = ""
+
+    @classmethod
+    def rebuild(cls, memory: Memory) -> _LearnedIndex:
+        index = cls()
+        for key, value in memory.items():
+            if key.startswith("b:"):
+                index.add(key[2:], _Entry.unpack(value))
+        return index
+
+    def add(self, article_id: str, entry: _Entry) -> None:
+        for paragraph in entry.hashes:
+            key = f"{entry.source}|{paragraph}"
+            self.counts[key] = self.counts.get(key, 0) + 1
+        self.by_day[entry.day].append(article_id)
+        self.day_of[article_id] = entry.day
+        if entry.day > self.watermark:
+            self.watermark = entry.day
+
+    def remove(self, article_id: str, entry: _Entry | None) -> None:
+        self.day_of.pop(article_id, None)
+        if entry is None:
+            return
+        for paragraph in entry.hashes:
+            key = f"{entry.source}|{paragraph}"
+            left = self.counts.get(key, 0) - 1
+            if left > 0:
+                self.counts[key] = left
+            else:
+                self.counts.pop(key, None)
 
 
 def _day(analysed: AnalysedArticle) -> str:

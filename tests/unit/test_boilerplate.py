@@ -60,3 +60,43 @@ def test_a_repeated_footer_is_learned_and_stripped_with_offsets_moved() -> None:
     [pitch] = [e for e in sixth["entities"] if e["id"] == "place:pitch"]
     start, end = pitch["mentions"][0]
     assert sixth["text"][start:end] == "pitch"
+
+
+def _footered(day: int, month: int = 3) -> AnalysedArticle:
+    story = STORIES[day % len(STORIES)]
+    raw = RawArticle(source="harbourside", body=f"{story} Day {day}.\n\n{FOOTER}",
+                     url=f"https://h.example/{month}/{day}",
+                     published_at=datetime(2025, month, day, tzinfo=UTC))
+    return pipeline.analyse(raw, Names())
+
+
+def test_one_table_write_per_article_and_a_rebuild_counts_the_same() -> None:
+    memory: dict[str, str] = {}
+    state = pipeline.PublishState(memory, {})
+    for day in range(1, 5):
+        pipeline.publish(_footered(day), state)
+    assert sorted(k[:2] for k in memory) == ["a:"] * 4 + ["b:"] * 4
+    rebuilt = pipeline.PublishState(memory, {})
+    assert rebuilt.learning.index.counts == state.learning.index.counts
+    fifth = _footered(5)
+    pipeline.publish(fifth, rebuilt)
+    assert FOOTER not in pipeline.publish(_footered(6), rebuilt)[0].value["text"]  # type: ignore[index]
+
+
+def test_a_redelivered_article_is_counted_once() -> None:
+    state = pipeline.PublishState({}, {})
+    article = _footered(1)
+    for _ in range(3):
+        state.learning.count(article, article.article.text)
+    assert max(state.learning.index.counts.values()) == 1
+
+
+def test_articles_leaving_the_window_are_forgotten_with_their_counts() -> None:
+    memory: dict[str, str] = {}
+    state = pipeline.PublishState(memory, {})
+    for day in range(1, 6):
+        pipeline.publish(_footered(day, month=1), state)
+    assert max(state.learning.index.counts.values()) == 5
+    pipeline.publish(_footered(20, month=3), state)  # more than 30 days later
+    assert [k for k in memory if k.startswith("b:")] == [f"b:{_footered(20, 3).article.article_id}"]
+    assert max(state.learning.index.counts.values()) == 1

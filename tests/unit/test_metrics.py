@@ -355,8 +355,9 @@ def test_log_level_is_honoured() -> None:
 class Recorder:
     sent: list[dict[str, Any]] = field(default_factory=list)
 
-    async def send(self, *, key: bytes, value: bytes | None, headers: Any) -> None:
-        self.sent.append({"key": key, "value": value, "headers": list(headers)})
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: list[tuple[str, bytes]]) -> None:
+        self.sent.append({"topic": topic, "key": key, "value": value, "headers": list(headers)})
 
 
 async def test_agents_observe_latency_table_keys_and_empty_extraction() -> None:
@@ -364,31 +365,30 @@ async def test_agents_observe_latency_table_keys_and_empty_extraction() -> None:
     from stream.app.topics import Topics
     from stream.codec import registry_for
     from stream.core.models import CleanArticle, Extraction
+    from stream.pool import AnalysePool
     from stream.steps import Steps
 
     class NoExtraction:
         def extract(self, article: CleanArticle) -> Extraction:
             return Extraction((), (), ())
 
-    settings = Settings(store="memory")
+    settings = Settings(store="memory", analyse_processes=0)
     app = faust.App("metrics-agent-test", broker="kafka://127.0.0.1:1", store="memory://",
                     autodiscover=False)
-    recorders = {name: Recorder() for name in (*settings.output_topics, settings.topic_analysed)}
-    topics = Topics(raw=app.topic("raw"), analysed=app.topic("analysed"),
-                    by_name=recorders)  # type: ignore[arg-type]
+    outbox = Recorder()
+    topics = Topics(raw=app.topic("raw"), analysed=app.topic("analysed"), by_name={})
     dedup: dict[str, str] = {}
     metrics, board = create_metrics(), StatusBoard()
     steps = Steps(settings, NoExtraction(), registry_for(settings.schemas_dir))
     analyse, publish = register_agents(app, steps, topics,
                                        Tables(dedup=dedup, events={}),  # type: ignore[arg-type]
-                                       metrics, board)
+                                       metrics, AnalysePool(settings, steps, 0), outbox, board)
     async with analyse.test_context() as agent:
         await agent.put(orjson.dumps({"source": "s", "title": "Nothing known",
                                       "body": "A quiet story.\n\nNobody we know."}))
-    [hop] = recorders[settings.topic_analysed].sent
-    assert hop["headers"][0][0] == "raw-timestamp"
+    [hop] = [sent for sent in outbox.sent if sent["topic"] == settings.topic_analysed]
     async with publish.test_context() as agent:
-        await agent.put(hop["value"], key=hop["key"], headers=hop["headers"])
+        await agent.put(hop["value"], key=hop["key"])
     assert value(metrics, "stream_end_to_end_latency_seconds_count") == 1
     assert value(metrics, "stream_extraction_empty_total") == 1
     assert value(metrics, "stream_table_keys", table="dedup") == len(dedup) > 0

@@ -1,14 +1,14 @@
 """Deduplication: decide whether an article was already told.
 
 The durable memory is any ``MutableMapping[str, str]`` passed in (a dict in batch mode and
-tests, a changelogged Faust table in the worker) and holds only two keys per unique
-article, because every write to a Faust table is a message on its changelog topic:
+tests, a changelogged Faust table in the worker) and holds one key per unique article,
+because every write to a Faust table is a message on its changelog topic:
 
-``h:<content_hash>`` -> the article id that owns this exact text;
 ``a:<article_id>``   -> ``<day>|<shingle count>|<signature>|<content hash>|<sequence>``.
 
-Everything else (the LSH buckets, the articles of each day, the watermark, the arrival
-order) is a :class:`DedupIndex` derived from the ``a:`` entries: built in process, and
+Everything else (the owner of each exact text, the LSH buckets, the articles of each day,
+the watermark, the arrival order) is a :class:`DedupIndex` derived from the ``a:``
+entries: built in process, and
 rebuilt by scanning the memory whenever it may be out of step (a new process, a
 rebalance). The sequence number keeps the arrival order across rebuilds, so the oldest
 article wins ties and a rebuilt index decides exactly as the original did.
@@ -28,14 +28,14 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from stream.core.dedup.minhash import (
+    NUM_PERM,
     band_keys,
-    containment,
-    jaccard_arrays,
     pack_values,
     unpack_values,
 )
@@ -74,13 +74,69 @@ class Stored:
     sequence: int
 
 
+class SignatureRows:
+    """The remembered signatures, sizes, days and arrival numbers as arrays, one row per
+    article: an article is compared with all its LSH candidates in a few numpy operations
+    instead of a Python loop (a templated story can bring hundreds of candidates)."""
+
+    def __init__(self, width: int = NUM_PERM) -> None:
+        self.width = width
+        self.values = np.zeros((0, width), dtype=np.uint64)
+        self.shingles = np.zeros(0, dtype=np.float64)
+        self.ordinals = np.zeros(0, dtype=np.int64)  # -1: no publication day
+        self.sequence = np.zeros(0, dtype=np.int64)
+        self.row_of: dict[str, int] = {}
+        self.article_at: list[str] = []
+        self._free: list[int] = []
+
+    def put(self, article_id: str, stored: Stored) -> None:
+        if len(stored.values) != self.width:  # empty text: no signature to compare
+            return
+        row = self._free.pop() if self._free else self._grow()
+        self.values[row] = stored.values
+        self.shingles[row] = stored.shingles
+        self.ordinals[row] = date.fromisoformat(stored.day).toordinal() if stored.day else -1
+        self.sequence[row] = stored.sequence
+        self.row_of[article_id] = row
+        self.article_at[row] = article_id
+
+    def remove(self, article_id: str) -> None:
+        row = self.row_of.pop(article_id, None)
+        if row is not None:
+            self._free.append(row)
+
+    def _grow(self) -> int:
+        used = len(self.article_at)  # rows handed out so far; none of them is free
+        if used == len(self.shingles):
+            size = max(64, 2 * used)
+            self.values = _resized(self.values, (size, self.width))
+            self.shingles = _resized(self.shingles, (size,))
+            self.ordinals = _resized(self.ordinals, (size,))
+            self.sequence = _resized(self.sequence, (size,))
+        self.article_at.append("")
+        return used
+
+
+def _resized(array: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+    grown = np.zeros(shape, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
 @dataclass
 class DedupIndex:
-    """What can be derived from the ``a:`` entries, kept in process."""
+    """What can be derived from the memory, kept in process.
+
+    It mirrors every ``a:`` entry (parsed) and the first owner of each content hash, so
+    deciding reads no table at all: in the worker each table read is a RocksDB look-up plus Faust's
+    serialisers, and a templated story can bring a few hundred LSH candidates.
+    """
 
     buckets: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     days: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    sequence: dict[str, int] = field(default_factory=dict)
+    stored: dict[str, Stored] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    rows: SignatureRows = field(default_factory=SignatureRows)
     watermark: str = ""
     next_sequence: int = 0
 
@@ -94,7 +150,9 @@ class DedupIndex:
         return index
 
     def add(self, article_id: str, stored: Stored) -> None:
-        self.sequence[article_id] = stored.sequence
+        self.stored[article_id] = stored
+        self.rows.put(article_id, stored)
+        self.owners.setdefault(stored.content_hash, article_id)
         self.next_sequence = max(self.next_sequence, stored.sequence + 1)
         for key in band_keys(Signature(tuple(int(v) for v in stored.values), stored.shingles)):
             bucket = self.buckets[key]
@@ -106,7 +164,10 @@ class DedupIndex:
             self.watermark = stored.day
 
     def drop(self, article_id: str, stored: Stored) -> None:
-        self.sequence.pop(article_id, None)
+        self.stored.pop(article_id, None)
+        self.rows.remove(article_id)
+        if self.owners.get(stored.content_hash) == article_id:
+            del self.owners[stored.content_hash]
         for key in band_keys(Signature(tuple(int(v) for v in stored.values), stored.shingles)):
             bucket = self.buckets.get(key)
             if bucket and article_id in bucket:
@@ -135,34 +196,35 @@ class DedupState:
     def decide(self, article: CleanArticle, sig: Signature,
                policy: NearPolicy = DEFAULT_POLICY) -> Verdict:
         """Read-only decision; call :meth:`remember` after publishing the result."""
-        if f"a:{article.article_id}" in self.memory:
+        index = self.index
+        if article.article_id in index.stored:
             return _SEEN
-        owner = self.memory.get(f"h:{article.content_hash}")
+        owner = index.owners.get(article.content_hash)
         if owner is not None and owner != article.article_id:
             return Verdict(duplicate_of=owner, kind="exact", similarity=1.0)
         return self._nearest(article, sig, policy) or _UNIQUE
 
     def _nearest(self, article: CleanArticle, sig: Signature,
                  policy: NearPolicy) -> Verdict | None:
-        best: tuple[float, int, str] | None = None
-        day = article.published_at.date() if article.published_at else None
-        mine = np.array(sig.values, dtype=np.uint64)
-        for candidate in self._candidates(sig):
-            stored_text = self.memory.get(f"a:{candidate}")
-            if stored_text is None:
-                continue
-            stored = _unpack(stored_text)
-            if not _within(day, stored.day, policy.window_days):
-                continue
-            score = _similarity(mine, sig.shingles, stored, policy)
-            if score is None:
-                continue
-            rank = (score, -stored.sequence, candidate)  # best score, then the oldest
-            if best is None or rank[:2] > best[:2]:
-                best = (score, -stored.sequence, candidate)
-        if best is None:
+        table = self.index.rows
+        found = [row for c in self._candidates(sig) if (row := table.row_of.get(c)) is not None]
+        if not found or len(sig.values) != table.width:
             return None
-        return Verdict(duplicate_of=best[2], kind="near", similarity=best[0])
+        rows = np.array(found, dtype=np.intp)
+        if article.published_at is not None:
+            ordinals = table.ordinals[rows]
+            day = article.published_at.date().toordinal()
+            rows = rows[(ordinals < 0) | (np.abs(ordinals - day) <= policy.window_days)]
+        scores = _scores(np.array(sig.values, dtype=np.uint64), sig.shingles,
+                         table.values[rows], table.shingles[rows], policy)
+        qualifying = np.flatnonzero(scores >= 0)
+        if not len(qualifying):
+            return None
+        # Best score, then the oldest (lowest arrival number) among equal scores.
+        order = np.lexsort((table.sequence[rows[qualifying]], -scores[qualifying]))
+        best = int(qualifying[order[0]])
+        owner = table.article_at[int(rows[best])]
+        return Verdict(duplicate_of=owner, kind="near", similarity=float(scores[best]))
 
     def _candidates(self, sig: Signature) -> list[str]:
         seen: dict[str, None] = {}
@@ -175,7 +237,7 @@ class DedupState:
 
     def remember(self, article: CleanArticle, sig: Signature, verdict: Verdict,
                  policy: NearPolicy = DEFAULT_POLICY) -> None:
-        """Record a unique article (two writes), then forget what left the window."""
+        """Record a unique article (one write), then forget what left the window."""
         if verdict.is_duplicate or verdict.seen_before:
             return
         index = self.index
@@ -185,7 +247,6 @@ class DedupState:
             return
         packed = _pack(day, sig, article.content_hash, index.next_sequence)
         self.memory[f"a:{article.article_id}"] = packed
-        self.memory.setdefault(f"h:{article.content_hash}", article.article_id)
         before = index.watermark
         index.add(article.article_id, _unpack(packed))
         if index.watermark != before and before:
@@ -202,10 +263,7 @@ class DedupState:
         stored_text = self.memory.pop(f"a:{article_id}", None)
         if stored_text is None:
             return
-        stored = _unpack(stored_text)
-        if self.memory.get(f"h:{stored.content_hash}") == article_id:
-            del self.memory[f"h:{stored.content_hash}"]
-        self.index.drop(article_id, stored)
+        self.index.drop(article_id, _unpack(stored_text))
 
     @property
     def watermark(self) -> str:
@@ -227,20 +285,21 @@ def _state(memory: Memory | DedupState) -> DedupState:
     return memory if isinstance(memory, DedupState) else DedupState(memory)
 
 
-def _similarity(mine: npt.NDArray[np.uint64], size: int, stored: Stored,
-                policy: NearPolicy) -> float | None:
-    jacc = jaccard_arrays(mine, stored.values)
-    if jacc >= policy.jaccard:
-        return jacc
-    if min(size, stored.shingles) >= policy.min_shingles:
-        contained = containment(jacc, size, stored.shingles)
-        if contained >= policy.containment:
-            return contained
-    return None
+def _scores(mine: npt.NDArray[np.uint64], size: int, values: npt.NDArray[np.uint64],
+            other: npt.NDArray[np.float64], policy: NearPolicy) -> npt.NDArray[np.float64]:
+    """Similarity to every candidate at once, -1 where the policy says "not the same story".
 
-
-def _within(day: date | None, other: str, window_days: int) -> bool:
-    return day is None or not other or abs((day - date.fromisoformat(other)).days) <= window_days
+    The estimated Jaccard when it reaches the policy's threshold, otherwise the estimated
+    containment of the smaller text in the larger when both are long enough and it reaches
+    its own threshold (a teaser inside the full story).
+    """
+    jacc = np.count_nonzero(values == mine, axis=1) / len(mine)
+    smaller = np.minimum(other, size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contained = np.minimum(1.0, (jacc * (size + other) / (1 + jacc)) / smaller)
+    contained = np.where((jacc > 0) & (smaller > 0), contained, 0.0)
+    by_containment = (smaller >= policy.min_shingles) & (contained >= policy.containment)
+    return np.where(jacc >= policy.jaccard, jacc, np.where(by_containment, contained, -1.0))
 
 
 def _days_between(earlier: str, later: str) -> int:
