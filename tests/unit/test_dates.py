@@ -130,3 +130,26 @@ def test_a_span_right_after_the_score_blocks_a_later_day() -> None:
     text = "They beat Liverpool 2-1 on Sunday, their first win since last month."
     score = text.index("2-1")
     assert find_date_near(text, score, score + 3, PUB) == date(2025, 12, 7)
+
+
+def test_sentence_look_ups_with_a_cache_match_those_without() -> None:
+    text = ("Mr. Smith arrived on Dec. 7 at 3 p.m. He left! Did he? Yes.\n"
+            "J. R. Doe scored. \"It was great,\" he said. (Then) 2-1 it ended...  Later.")
+    cache: dict[int, tuple[int, list[int]]] = {}
+    for pos in range(len(text)):
+        assert sentence_at(text, pos, cache) == sentence_at(text, pos)
+
+
+def test_trigger_scan_groups_branches_without_changing_matches() -> None:
+    import re
+
+    from stream.core.extract.dates import _TRIGGER
+
+    flat = re.compile(
+        r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun|"
+        r"yesterday|Yesterday|last|Last|today|Today|tonight|Tonight|this|This|next|Next|"
+        r"earlier|Earlier|19\d\d-|20\d\d-")
+    text = ("This Thursday, thistle and Thus; today tonight Tonight last Last next Nextel "
+            "Janus June July Mayday Monday 2025-12-07 1999- Sunday Saturday Septembers "
+            "yesterday earlier Earlier Aug Apr Oct Nov Dec Feb Fri Wed Tue")
+    assert [m.span() for m in _TRIGGER.finditer(text)] == [m.span() for m in flat.finditer(text)]

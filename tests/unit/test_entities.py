@@ -91,3 +91,34 @@ def test_person_names_skip_masked_text_and_all_capitals() -> None:
     text = "LONDON CALLING as Jorge Jesus spoke."
     assert [n for _, _, n in find_person_names(text, [])] == ["Jorge Jesus"]
     assert find_person_names(text, [(text.index("Jorge"), len(text) - 6)]) == []
+
+
+def test_name_runs_read_only_character_classes() -> None:
+    from stream.core.extract.entities import _NAME_RUN, _SHAPE_RUN, _shape
+
+    texts = [
+        "Kevin De Bruyne’s pass found Erling Haaland, “great” said Pep.",
+        "Rodrigo de Paul and Luka Modrić met Çağlar Söyüncü in İstanbul.",
+        "ŁUKASZ Fabiański\tand J. Smith – O’Neill – Ståle Solbakken…",
+        "Nuno Espírito Santo, São Paulo_FC, Jean-Philippe Mateta ª Xª ²Yb Zz",
+    ]
+    for text in texts:
+        assert [m.span() for m in _SHAPE_RUN.finditer(_shape(text))] == [
+            m.span() for m in _NAME_RUN.finditer(text)]
+
+
+def test_surnames_resolve_the_same_with_or_without_the_scans_word_positions() -> None:
+    from stream.core.extract.entities import live_text
+    from stream.core.extract.kb import fold_text
+
+    extractor = default_extractor()
+    text = ("Real Madrid beat Sevilla. Xabi Alonso praised Vinícius Júnior; Alonso said "
+            "Vinícius was superb. Carlos Baleba watched. Baleba and Madrid fans cheered.")
+    folded = fold_text(text)
+    spans, words = extractor.gazetteer.find_spans_and_words(text, folded)
+    assert words  # the scan saw some of the known short forms
+    with_words = extractor._mentions(text)
+    # Without the positions every key is searched for in the text instead.
+    searched = extractor._resolve(text, folded, live_text(folded), spans, None)
+    assert with_words == searched
+    assert {"Alonso", "Baleba", "Madrid"} <= {text[m.start:m.end] for m in with_words}

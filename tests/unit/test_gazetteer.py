@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from stream.core.extract.gazetteer import Gazetteer, Mention
-from stream.core.extract.kb import KnowledgeBase, load_default
+from stream.core.extract.kb import KnowledgeBase, fold_text, load_default
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +167,34 @@ def test_speed_is_reported(gazetteer: Gazetteer) -> None:
     per = (time.perf_counter() - started) / rounds * 1e6
     print(f"\ngazetteer: {per:.1f} us per 4 KB ({len(mentions)} mentions)")
     assert mentions
+
+
+def test_a_longer_alias_at_the_same_start_wins_unless_a_longer_overlap_says_otherwise() -> None:
+    kb = KnowledgeBase.from_documents([{"entities": [
+        {"id": "club:a", "type": "club", "name": "Alpha"},
+        {"id": "club:ab", "type": "club", "name": "Alpha Beta"},
+        {"id": "club:bcd", "type": "club", "name": "Beta Gamma Delta"},
+    ]}])
+    gazetteer = Gazetteer(kb)
+    assert found(gazetteer, "Alpha Beta won.") == [("Alpha Beta", ("club:ab",))]
+    # "Beta Gamma Delta" beats "Alpha Beta"; "Alpha", which only "Alpha Beta" overlapped,
+    # comes back (the same result as resolving every candidate longest first).
+    assert found(gazetteer, "Alpha Beta Gamma Delta.") == [
+        ("Alpha", ("club:a",)), ("Beta Gamma Delta", ("club:bcd",))]
+
+
+def test_extra_words_are_reported_from_the_same_scan() -> None:
+    kb = KnowledgeBase.from_documents([{"entities": [
+        {"id": "club:mu", "type": "club", "name": "Manchester United"},
+    ]}])
+    plain = Gazetteer(kb)
+    with_words = Gazetteer(kb, words=["united", "manchester united", "ten hag"])
+    text = "Manchester United fans, unitedly: United! Ten Hag left."
+    folded = fold_text(text)
+    spans, words = with_words.find_spans_and_words(text, folded)
+    assert spans == plain.find_spans(text, folded)
+    assert words is not None
+    # Whole words only ("unitedly" is not "united"), inside aliases too, in text order.
+    assert sorted((start, word) for word, start in words) == [
+        (0, b"manchester united"), (11, b"united"), (34, b"united"), (42, b"ten hag")]
+    assert [m.surface for m in with_words.find(text)] == [m.surface for m in plain.find(text)]

@@ -281,3 +281,26 @@ def test_regulation_score_after_a_shootout_counts() -> None:
     result = only("Burnley beat Arsenal 5-4 on penalties after a 2-2 draw at Turf Moor.")
     assert (line(result), result.venue and result.venue.name) == ("Burnley 2-2 Arsenal",
                                                                   "Turf Moor")
+
+
+def test_clause_stops_are_those_of_the_clause_pattern() -> None:
+    from stream.core.extract.matches import _CLAUSE_STOP, _clause_stop
+
+    texts = [
+        "beat them 2-1 at home - and then lost, while the top-four race went on.",
+        "won 3-1 when it mattered; a well-earned win (their first) – finally!",
+        "Sandwich band Whenever: x-y — z and",
+        "-a - b -",
+    ]
+    for text in texts:
+        for lo in range(len(text)):
+            for hi in range(lo, len(text) + 1):
+                match = _CLAUSE_STOP.search(text, lo, hi)
+                assert _clause_stop(text, lo, hi) == (match.span() if match else None)
+
+
+def test_in_city_needs_a_word_boundary_before_in() -> None:
+    from stream.core.extract.matches import _in_cities
+
+    clause = "twin Sam beat them in Turin, then in north London; Berlin Wall_in Rome"
+    assert [m.group(1) for m in _in_cities(clause)] == ["Turin", "London"]

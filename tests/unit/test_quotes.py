@@ -214,3 +214,25 @@ def test_paragraph_with_a_speech_verb_introduces_the_next_quote() -> None:
 def test_colon_lead_needs_no_verb() -> None:
     text = 'Asked about the teenager, Jane Doe smiled: "He is a fantastic player."'
     assert speakers(with_facts(text)) == ["Jane Doe"]
+
+
+def test_nested_quote_marks_fall_back_to_walking_the_quotes() -> None:
+    from itertools import pairwise
+
+    from stream.core.extract.quotes import _after_quotes, _Doc
+
+    def doc(quoted: list[tuple[int, int]]) -> _Doc:
+        ascending = all(a[1] < b[1] for a, b in pairwise(quoted))
+        return _Doc("", [], [], [], [], quoted, [q[0] for q in quoted], ascending, [])
+
+    flat = [(0, 5), (10, 20), (30, 40)]
+    # A quote "closing" past a later one: the look-back walks every earlier quote.
+    nested = [(0, 25), (10, 20), (30, 40)]
+    for quoted in (flat, nested):
+        for lo in (0, 6, 21):
+            for open_at in (22, 30, 45):
+                expected = lo
+                for q_open, q_close in quoted:
+                    if q_open < open_at and expected <= q_close <= open_at:
+                        expected = q_close + 1
+                assert _after_quotes(doc(quoted), lo, open_at) == expected

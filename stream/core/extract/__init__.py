@@ -18,12 +18,18 @@ from operator import attrgetter
 from pathlib import Path
 
 from stream.core.extract.entities import (
+    ZEROS,
+    Key,
     KeyFolder,
-    find_person_names,
-    group_sorted,
+    WordHits,
+    group_and_split,
     keyed_mentions,
+    live_text,
     new_mention,
+    person_names,
     person_ref,
+    search_key,
+    surname_keys,
     surname_mentions,
 )
 from stream.core.extract.gazetteer import Gazetteer
@@ -47,6 +53,7 @@ _GENERIC = frozenset(
 _FIRST_WORDS = frozenset({"real", "atletico", "atlético", "inter", "borussia", "eintracht"})
 _PERSON_CACHE = 50_000
 _START = attrgetter("start")
+_new_tuple = tuple.__new__
 #: "in Madrid" is the city, not the club.
 _NOT_AFTER_CLUB_WORD = frozenset({"in"})
 
@@ -56,10 +63,11 @@ class FootballExtractor:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.gazetteer = Gazetteer(kb)
         self._fold = KeyFolder(fold_text)
         #: Name as written -> its reference (KB person or slug); bounded, cleared when full.
         self._person_refs: dict[str, Ref] = {}
+        #: Full name -> its surname search keys; bounded like ``_person_refs``.
+        self._surname_keys: dict[str, tuple[Key, ...]] = {}
         self._refs: dict[str, tuple[EntityType, Ref, str]] = {
             e.id: (_KB_TYPES[e.type], Ref(name=e.name, id=e.id), normalise_alias(e.name))
             for e in kb if e.type in _KB_TYPES
@@ -67,7 +75,7 @@ class FootballExtractor:
         #: Venue id -> ids of its home clubs (the KB is immutable: filled on first use).
         self._home_clubs: dict[str, tuple[str, ...]] = {}
         self._facts: dict[str, PersonFacts] = {}
-        self._club_people: dict[str, dict[str, list[Ref]]] = {}
+        self._club_people: dict[str, dict[Key, list[Ref]]] = {}
         self._managers: dict[str, list[Ref]] = {}
         for person in kb.of_type("person"):
             club = kb.club_of(person.id)
@@ -82,9 +90,9 @@ class FootballExtractor:
             surname = person.name.split()[-1]
             if len(person.name.split()) > 1 and len(surname) > 3 \
                     and normalise_alias(surname) not in kb.by_alias:
-                key = self._fold(surname).strip()
+                key = search_key(self._fold(surname).strip())
                 self._club_people.setdefault(club.id, {}).setdefault(key, []).append(ref)
-        self._club_words: dict[str, list[str]] = {}
+        self._club_words: dict[str, list[Key]] = {}
         self._club_facts: dict[str, ClubFacts] = {}
         for club in kb.of_type("club"):
             city = normalise_alias(club.attrs.get("city", ""))
@@ -108,29 +116,75 @@ class FootballExtractor:
                     continue
                 if first and norm == city and norm not in _FIRST_WORDS:
                     continue
-                keys.append(self._fold(word).strip())
+                keys.append(search_key(self._fold(word).strip()))
             if keys:
                 self._club_words[club.id] = keys
+        self._word_index = self._fixed_keys()
+        self.gazetteer = Gazetteer(kb, words=[key.decode("ascii") for key in self._word_index])
+
+    def _fixed_keys(self) -> frozenset[bytes]:
+        """Short forms known before any article: bare surnames of KB people and of their
+        club's people, bare parts of club names. The gazetteer's scan reports where these
+        occur, so no article is searched once more for each (see ``entities.WordHits``);
+        keys whose occurrences may overlap are left to the search."""
+        keys = [key for people in self._club_people.values() for key in people]
+        keys += [key for words in self._club_words.values() for key in words]
+        for person in self.kb.of_type("person"):
+            keys += surname_keys(person.name, fold_text)
+        return frozenset(key.key for key in keys if not key.overlapping and key.key)
 
     def extract(self, article: CleanArticle) -> Extraction:
         text = article.text
         mentions = self._mentions(text)
+        entities, by_type = group_and_split(mentions)
         matches = find_match_results(text, mentions, article.published_at, self._home_club_of,
                                      home_clubs_of=self._home_clubs_of,
-                                     club_facts=self._club_facts.get)
+                                     club_facts=self._club_facts.get, by_type=by_type)
         quotes = find_quotes(text, mentions, facts=self._facts.get,
-                             managers=self._managers_of)
-        return Extraction(group_sorted(mentions), tuple(matches), tuple(quotes))
+                             managers=self._managers_of, by_type=by_type)
+        return Extraction(entities, tuple(matches), tuple(quotes))
 
     def _mentions(self, text: str) -> list[EntityMention]:
+        """Every entity mention, in text order."""
         folded = fold_text(text)
-        mask = bytearray(len(text))
-        known: list[EntityMention] = []
-        append = known.append
+        live = live_text(folded)
+        raw, words = self.gazetteer.find_spans_and_words(text, folded)
+        hits = None if words is None else WordHits(self._word_index, _starts_by_word(words))
+        return self._resolve(text, folded, live, raw, hits)
+
+    def _resolve(self, text: str, folded: str, live: bytearray,
+                 raw: list[tuple[int, int, tuple[str, ...]]], hits: WordHits | None
+                 ) -> list[EntityMention]:
+        """Every entity mention, in text order, by the passes of the module docstring."""
         # Club id -> its mentions so far (the tie-break of bare club words).
         weight: dict[str, int] = {}
-        raw = self.gazetteer.find_spans(text, folded)
+        known = self._known(text, raw, live, weight)
+        new = _new_tuple
+        person_ref_of = self._person_ref
+        found = [new(EntityMention, (start, end, "person", person_ref_of(name)))
+                 for start, end, name in person_names(text, live)]
+        for mention in found:
+            live[mention.start:mention.end] = ZEROS[mention.end - mention.start]
+        full_names = [m for m in known if m.type == "person"]
+        full_names += found
+        found += surname_mentions(text, folded, full_names, live, self._surname_keys_of, hits)
+        if weight:
+            found += self._club_short_forms(text, folded, live, weight, hits)
+        if not found:
+            return known
+        mentions = [*known, *found]
+        mentions.sort(key=_START)
+        return mentions
+
+    def _known(self, text: str, raw: list[tuple[int, int, tuple[str, ...]]], live: bytearray,
+               weight: dict[str, int]) -> list[EntityMention]:
+        """Knowledge-base mentions of the gazetteer's spans ``raw``, zeroed in ``live``;
+        counts club mentions in ``weight``."""
+        known: list[EntityMention] = []
+        append = known.append
+        new = _new_tuple
         entries = self._refs
+        zeros = ZEROS
         unambiguous: set[str] | None = None
         for start, end, ids in raw:
             if len(ids) == 1:
@@ -146,33 +200,36 @@ class FootballExtractor:
                 if end - start <= 3 and _opens_a_name(text, start, end):
                     continue
                 weight[ref.id] = weight.get(ref.id, 0) + 1
-            append(new_mention(start, end, etype, ref))
-            mask[start:end] = b"\x01" * (end - start)
+            append(new(EntityMention, (start, end, etype, ref)))
+            live[start:end] = zeros[end - start]
+        return known
+
+    def _club_short_forms(self, text: str, folded: str, live: bytearray,
+                          weight: dict[str, int], hits: WordHits | None
+                          ) -> list[EntityMention]:
+        """Bare surnames of KB people of the clubs named, then bare parts of club names."""
+        people: dict[Key, list[Ref]] = {}
+        words: dict[Key, list[Ref]] = {}
+        for club_id in weight:
+            for key, refs in self._club_people.get(club_id, {}).items():
+                people.setdefault(key, []).extend(refs)
+            for key in self._club_words.get(club_id, ()):
+                words.setdefault(key, []).append(self._refs[club_id][1])
         found: list[EntityMention] = []
-        for start, end, name in find_person_names(text, mask):
-            found.append(new_mention(start, end, "person", self._person_ref(name)))
-            mask[start:end] = b"\x01" * (end - start)
-        full_names = [m for m in known if m.type == "person"]
-        full_names += found
-        found += surname_mentions(text, folded, full_names, mask, self._fold)
-        if weight:
-            people: dict[str, list[Ref]] = {}
-            words: dict[str, list[Ref]] = {}
-            for club_id in weight:
-                for key, refs in self._club_people.get(club_id, {}).items():
-                    people.setdefault(key, []).extend(refs)
-                for key in self._club_words.get(club_id, ()):
-                    words.setdefault(key, []).append(self._refs[club_id][1])
-            if people:
-                found += keyed_mentions(text, folded, people, "person", mask)
-            if words:
-                found += keyed_mentions(text, folded, words, "club", mask, weight,
-                                        not_after=_NOT_AFTER_CLUB_WORD)
-        if not found:
-            return known
-        mentions = [*known, *found]
-        mentions.sort(key=_START)
-        return mentions
+        if people:
+            found += keyed_mentions(text, folded, people, "person", live, hits=hits)
+        if words:
+            found += keyed_mentions(text, folded, words, "club", live, weight,
+                                    not_after=_NOT_AFTER_CLUB_WORD, hits=hits)
+        return found
+
+    def _surname_keys_of(self, name: str) -> tuple[Key, ...]:
+        keys = self._surname_keys.get(name)
+        if keys is None:
+            if len(self._surname_keys) >= _PERSON_CACHE:
+                self._surname_keys.clear()
+            keys = self._surname_keys[name] = surname_keys(name, fold_text)
+        return keys
 
     def _kb_mentions(self, text: str) -> list[EntityMention]:
         return [new_mention(*m) for m in self._kb_spans(text, fold_text(text))]
@@ -230,6 +287,18 @@ class FootballExtractor:
 
     def _managers_of(self, club_id: str) -> Sequence[Ref]:
         return self._managers.get(club_id, ())
+
+
+def _starts_by_word(words: list[tuple[bytes, int]]) -> dict[bytes, list[int]]:
+    """Word -> starts of its occurrences, from ``(word, start)`` pairs in text order."""
+    starts: dict[bytes, list[int]] = {}
+    for word, start in words:
+        found = starts.get(word)
+        if found is None:
+            starts[word] = [start]
+        else:
+            found.append(start)
+    return starts
 
 
 def _opens_a_name(text: str, start: int, end: int) -> bool:

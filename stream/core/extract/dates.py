@@ -54,12 +54,15 @@ _MONTH = (
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
 _YEAR = r"(?:,?\s+(?:(?:19|20)\d{2})\b)"
 
-#: Cheap scan for where a date expression may start; ``_AT`` then decides. Only plain
-#: literal branches: one character class ("[Tt]his") makes sre try every position.
+#: Cheap scan for where a date expression may start; ``_AT`` then decides. Only branches
+#: opening with a plain literal: one character class ("[Tt]his") makes sre try every
+#: position. Branches are grouped by first letter ("T(?:ue|hu|his)"), because sre skips a
+#: branch on its first literal alone, and a common letter ("t") then costs one branch, not
+#: five.
 _TRIGGER = re.compile(
-    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun|"
-    r"yesterday|Yesterday|last|Last|today|Today|tonight|Tonight|this|This|next|Next|"
-    r"earlier|Earlier|19\d\d-|20\d\d-"
+    r"J(?:an|un|ul)|F(?:eb|ri)|M(?:ar|ay|on)|A(?:pr|ug)|S(?:ep|at|un)|Oct|Nov|Dec|"
+    r"T(?:ue|hu|oday|onight|his)|Wed|yesterday|Yesterday|last|Last|t(?:oday|onight|his)|"
+    r"next|Next|earlier|Earlier|19\d\d-|20\d\d-"
 )
 _AT = re.compile(
     rf"""
@@ -88,8 +91,9 @@ _ABBREVIATIONS = frozenset({
     "sept", "oct", "nov", "dec", "vs", "v", "no", "jr", "sr", "prof", "gen", "mt", "ft", "fc",
     "approx", "h/t",
 })
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])")
-_WORD_BEFORE_DOT = re.compile(r"([\w/]+)\.$")
+#: ``[.!?]`` first, not ``[.!?]+``: a pattern opening with a character class lets sre skip
+#: to the next candidate character; opening with a repeat makes it try every position.
+_SENTENCE_END = re.compile(r"[.!?][.!?]*[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-Þ])")
 
 
 def resolve_date(phrase_or_context: str, published_at: datetime | None) -> date | None:
@@ -164,7 +168,7 @@ def sentence_at(text: str, pos: int,
     Scans only from the paragraph start to the end of that sentence: callers ask this
     once per score or quote, so it must not split the whole text. A caller asking for many
     positions of one text passes a ``cache`` (a dict it keeps for that text): each paragraph
-    is then split once, on first use.
+    is then split once, on first use, and a look-up is one bisection.
     """
     para_lo = text.rfind("\n", 0, pos) + 1
     if cache is not None:
@@ -172,11 +176,10 @@ def sentence_at(text: str, pos: int,
         if known is None:
             para_hi = text.find("\n", para_lo)
             para_hi = len(text) if para_hi < 0 else para_hi
-            known = cache[para_lo] = (para_hi, list(_ends(text, para_lo, para_hi)))
+            known = cache[para_lo] = (para_hi, _end_list(text, para_lo, para_hi))
         para_hi, ends = known
         i = bisect_right(ends, pos)
-        start = ends[i - 1] if i else para_lo
-        return _trimmed(text, start, ends[i] if i < len(ends) else para_hi)
+        return _trimmed(text, ends[i - 1] if i else para_lo, ends[i] if i < len(ends) else para_hi)
     para_hi = text.find("\n", pos)
     para_hi = len(text) if para_hi < 0 else para_hi
     start = para_lo
@@ -190,23 +193,45 @@ def sentence_at(text: str, pos: int,
 def _ends(text: str, lo: int, hi: int) -> Iterator[int]:
     """Sentence end offsets within one paragraph."""
     for match in _SENTENCE_END.finditer(text, lo, hi):
-        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+        if text[match.start()] == "." and _is_abbreviation(text, match.start()):
             continue
         yield match.end()
 
 
+def _end_list(text: str, lo: int, hi: int) -> list[int]:
+    """:func:`_ends` as a list, without the generator (asked once per paragraph)."""
+    ends: list[int] = []
+    for match in _SENTENCE_END.finditer(text, lo, hi):
+        dot = match.start()
+        if text[dot] == "." and _is_abbreviation(text, dot):
+            continue
+        ends.append(match.end())
+    return ends
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    spans: list[tuple[int, int]] = []
-    _append_trimmed(text, start, end, spans)
-    return spans[0] if spans else (start, end)
+    """``text[start:end]`` without surrounding whitespace (as is when that leaves nothing)."""
+    lo, hi = start, end
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return (lo, hi) if lo < hi else (start, end)
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    """True for "Dec." or "J." so that "Dec. 7" and initials do not split sentences."""
-    word = _WORD_BEFORE_DOT.search(text, max(dot - 12, 0), dot + 1)
-    if word is None:
+    """True for "Dec." or "J." so that "Dec. 7" and initials do not split sentences.
+
+    The word is the run of word characters and slashes before the dot, at most 12 long
+    (what the pattern ``([\\w/]+)\\.$`` finds in the 12 characters before it), read
+    backwards: that pattern has no literal to scan for, so sre would try every position."""
+    lo = dot - 12 if dot > 12 else 0
+    start = dot
+    while start > lo and (text[start - 1].isalnum() or text[start - 1] in "_/"):
+        start -= 1
+    if start == dot:
         return False
-    token = word.group(1)
+    token = text[start:dot]
     return token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isupper())
 
 
@@ -258,12 +283,14 @@ def _raw_expressions(text: str, lo: int, hi: int,
         if match is None:
             continue
         consumed = match.end()
-        if match.group("md") is not None:
+        # The alternative that matched is the last group closed: the outer group of each.
+        kind = match.lastgroup
+        if kind == "md":
             found = _month_date(text, lo, hi, match, today)
             if found is not None:
                 yield found
             continue
-        yield pos, match.end(), match.group("wd") is not None, _resolve_match(match, today)
+        yield pos, consumed, kind == "wdx", _resolve_match(match, kind, today)
 
 
 def _month_date(text: str, lo: int, hi: int, match: re.Match[str],
@@ -286,15 +313,16 @@ def _month_date(text: str, lo: int, hi: int, match: re.Match[str],
     return start, end, False, _latest_not_after(month, day, today)
 
 
-def _resolve_match(match: re.Match[str], today: date | None) -> date | None:
-    """The day an ISO, weekday or relative match names; dispatch on the alternative."""
-    if match.group("iso"):
+def _resolve_match(match: re.Match[str], kind: str | None,
+                   today: date | None) -> date | None:
+    """The day an ISO, weekday or relative match names; ``kind`` is the alternative."""
+    if kind == "iso":
         return _safe_date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
     if today is None:
         return None
-    if match.group("wd"):
+    if kind == "wdx":
         return _weekday(today, _WEEKDAYS[match.group("wd").lower()], match.group("wmod"))
-    if match.group("rel"):
+    if kind == "rel":
         return today + timedelta(days=_REL_OFFSETS[match.group("rel").split()[0].lower()])
     return None
 

@@ -18,18 +18,21 @@ Short forms are resolved only from what the article itself says, plus the KB's c
   Not after "in" ("in Madrid" is the city) and not before another capitalised word
   ("United States", "City Ground").
 
-All searches run on the same-length folded text (:func:`~stream.core.extract.kb.fold_text`)
-with ``str.find`` and a byte mask of the characters already resolved, so the cost stays a
-few C-level scans per article instead of Python loops over every pair of spans.
+All searches run on a live byte copy of the same-length folded text
+(:func:`~stream.core.extract.kb.fold_text`) in which every pass zeroes the characters it
+resolved (:func:`live_text`): a key is looked for with ``bytearray.find``, so occurrences inside
+mentions already resolved ("Messi" in "Lionel Messi", most of them) are never visited, and the
+cost stays a few C-level scans per article instead of Python loops over every pair of spans.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from stream.core.extract.types import EntityMention
 from stream.core.models import Entity, EntityType, Ref
@@ -44,6 +47,17 @@ _PARTICLE = r"(?:de|da|das|do|dos|del|della|di|van|von|der|den|ter|le|la|el|al|b
 _NAME_RUN = re.compile(
     rf"[A-ZÀ-ÖØ-Þ](?:\.|[\w'’\-]*+)"
     rf"(?:[ \t]++(?:[A-ZÀ-ÖØ-Þ]|{_PARTICLE}[ \t]+[A-ZÀ-ÖØ-Þ])[\w'’\-]*+)+"
+)
+#: ``_NAME_RUN`` reads nothing but the class of each character: a capital of its first class,
+#: a lowercase ASCII letter (the particles are spelled out), another word character, an
+#: apostrophe (' or ’), "-", ".", a space, a tab, or anything else. :func:`_shape` maps every
+#: character to one byte naming its class, and ``_SHAPE_RUN`` is ``_NAME_RUN`` written over
+#: those bytes: the same matches at the same offsets, but opening with a literal (the
+#: capital's byte), which sre finds with a fast scan instead of testing a character class at
+#: every position (half the time on an article, mapping included).
+_SHAPE_RUN = re.compile(
+    rb"\x01(?:\.|[a-z\x01\x02'\-]*+)"
+    rb"(?:[ \t]++(?:\x01|" + _PARTICLE.encode() + rb"[ \t]+\x01)[a-z\x01\x02'\-]*+)+"
 )
 #: A word of a name: capitalised, ends in a lowercase letter ("LONDON" is not a name).
 _NAME_WORD = re.compile(r"(?:[A-ZÀ-ÖØ-Þ][\w'’\-]*[a-zß-öø-ÿ]|[A-Z]\.|O[’'][A-Z]\w+)$")
@@ -138,18 +152,32 @@ _PARTICLES = frozenset(
 _T = TypeVar("_T")
 
 
-def _fast_init(cls: type[_T], names: tuple[str, str, str, str]) -> Callable[..., _T]:
-    """A constructor of a frozen, slotted four-field dataclass about twice as fast as its own
-    ``__init__`` (which sets each field through ``object.__setattr__``): the instance is made
-    with ``object.__new__`` and its slots are filled through their descriptors, giving an
-    object equal in every way to ``cls(*values)``. Used for what is made by the hundred per
-    article. Falls back to ``cls`` itself if it has a ``__post_init__`` or other fields."""
+def fast_init(cls: type[_T], names: tuple[str, ...]) -> Callable[..., _T]:
+    """A constructor of a frozen, slotted three- or four-field dataclass about twice as fast
+    as its own ``__init__`` (which sets each field through ``object.__setattr__``): the
+    instance is made with ``object.__new__`` and its slots are filled through their
+    descriptors, giving an object equal in every way to ``cls(*values)``. Used for what is
+    made by the dozen per article. Falls back to ``cls`` itself if it has a ``__post_init__``
+    or other fields."""
     slots: list[Any] = [cls.__dict__.get(name) for name in names]
-    if (hasattr(cls, "__post_init__") or tuple(getattr(cls, "__dataclass_fields__", ())) != names
+    if (len(names) not in (3, 4) or hasattr(cls, "__post_init__")
+            or tuple(getattr(cls, "__dataclass_fields__", ())) != names
             or not all(hasattr(slot, "__set__") for slot in slots)):
         return cls
     new = object.__new__
-    set_a, set_b, set_c, set_d = (slot.__set__ for slot in slots)
+    setters = [slot.__set__ for slot in slots]
+    if len(setters) == 3:
+        set_a, set_b, set_c = setters
+
+        def make3(a: Any, b: Any, c: Any) -> _T:
+            instance = new(cls)
+            set_a(instance, a)
+            set_b(instance, b)
+            set_c(instance, c)
+            return instance
+
+        return make3
+    set_a, set_b, set_c, set_d = setters
 
     def make(a: Any, b: Any, c: Any, d: Any) -> _T:
         instance = new(cls)
@@ -162,10 +190,16 @@ def _fast_init(cls: type[_T], names: tuple[str, str, str, str]) -> Callable[...,
     return make
 
 
-#: ``new_mention(start, end, type, ref)`` == ``EntityMention(start, end, type, ref)``, faster.
-new_mention: Callable[[int, int, EntityType, Ref], EntityMention] = _fast_init(
-    EntityMention, ("start", "end", "type", "ref"))
-_new_entity: Callable[[EntityType, str, str, tuple[tuple[int, int], ...]], Entity] = _fast_init(
+_new_tuple = tuple.__new__
+
+
+def new_mention(start: int, end: int, etype: EntityType, ref: Ref) -> EntityMention:
+    """``EntityMention(start, end, etype, ref)`` without the named tuple's Python-level
+    ``__new__`` (hot loops call ``tuple.__new__(EntityMention, ...)`` themselves)."""
+    return _new_tuple(EntityMention, (start, end, etype, ref))
+
+
+_new_entity: Callable[[EntityType, str, str, tuple[tuple[int, int], ...]], Entity] = fast_init(
     Entity, ("type", "name", "id", "mentions"))
 
 
@@ -179,27 +213,49 @@ def person_ref(name: str) -> Ref:
     return Ref(name=name, id=f"person:{slugify(name)}")
 
 
-def mask_of(length: int, spans: Iterable[tuple[int, int]]) -> bytearray:
-    """One byte per character, 1 where a resolved mention already sits."""
-    mask = bytearray(length)
-    for start, end in spans:
-        mask[start:end] = b"\x01" * (end - start)
-    return mask
+class _Zeros(dict[int, bytes]):
+    """Length -> that many zero bytes, made once: ``live[start:end] = ZEROS[end - start]``
+    resolves a span without allocating (mentions are resolved by the hundred per article)."""
+
+    def __missing__(self, length: int) -> bytes:
+        value = self[length] = bytes(length)
+        return value
 
 
-def find_person_names(text: str, taken: Sequence[tuple[int, int]] | bytearray
+ZEROS = _Zeros()
+
+
+def live_text(folded: str) -> bytearray:
+    """The folded text (``kb.fold_text``, ASCII) as bytes in which each pass zeroes the
+    characters it resolves (``fold_text`` never yields a zero byte).
+
+    Why: a later pass looks for its keys ("messi", "united") with ``bytearray.find`` in it and
+    so never visits an occurrence inside a mention already resolved ("Lionel Messi"), and
+    "is this span still free?" is one ``find(0, start, end)``.
+    """
+    return bytearray(folded, "ascii")
+
+
+def find_person_names(text: str, taken: Sequence[tuple[int, int]]
                       ) -> list[tuple[int, int, str]]:
-    """Spans of likely person names not overlapping already-resolved mentions."""
-    mask = taken if isinstance(taken, bytearray) else mask_of(len(text), taken)
+    """Spans of likely person names not overlapping the ``taken`` spans."""
+    live = bytearray(b"\x01") * len(text)
+    for start, end in taken:
+        live[start:end] = ZEROS[end - start]
+    return person_names(text, live)
+
+
+def person_names(text: str, live: bytearray) -> list[tuple[int, int, str]]:
+    """:func:`find_person_names` for a caller holding the :func:`live_text` of ``text``."""
     found: list[tuple[int, int, str]] = []
     cache = _RUN_CACHE
-    for match in _NAME_RUN.finditer(text):
+    for match in _SHAPE_RUN.finditer(_shape(text)):
         start, end = match.span()
+        if live.find(0, start, end) >= 0:
+            continue  # overlaps a mention already resolved (most runs do)
         if start and (text[start - 1].isalnum() or text[start - 1] in "'’"):
             continue  # a capital inside a word
-        if mask.find(1, start, end) >= 0:
-            continue
-        run = match.group(0)
+        run = text[start:end]
         name = cache.get(run, _UNSEEN)
         if name is _UNSEEN:
             if len(cache) >= _RUN_CACHE_SIZE:
@@ -208,6 +264,53 @@ def find_person_names(text: str, taken: Sequence[tuple[int, int]] | bytearray
         if name is not None:
             found.append((start + name[0], start + name[1], text[start + name[0]:start + name[1]]))
     return found
+
+
+def _shape_char(char: str) -> str:
+    """The class of one character for ``_SHAPE_RUN`` (see there)."""
+    if "A" <= char <= "Z" or "À" <= char <= "Ö" or "Ø" <= char <= "Þ":
+        return "\x01"
+    if "a" <= char <= "z" or char in "'-. \t":
+        return char
+    if char == "’":
+        return "'"
+    if char.isalnum() or char == "_":  # what sre's \w is
+        return "\x02"
+    return "\x03"
+
+
+#: Latin-1 byte -> its class byte: ``bytes.translate`` maps a Latin-1 text in C.
+_SHAPE_TABLE = "".join(_shape_char(chr(i)) for i in range(256)).encode("latin-1")
+#: Characters beyond Latin-1 become a Latin-1 stand-in of their class (the table then maps
+#: it): "ª" is a word character, "\x03" nothing.
+_STAND_IN = {"\x02": "ª"}
+#: Frequent non-Latin-1 punctuation, replaced up front so the slower error handler only
+#: sees letters such as "ć" or "ş".
+_SHAPE_PUNCTUATION = (("\u2019", "'"), ("\u2018", "\x03"), ("\u201c", "\x03"),
+                      ("\u201d", "\x03"), ("\u2013", "\x03"), ("\u2014", "\x03"),
+                      ("\u2026", "\x03"))
+_SHAPE_ERRORS = "stream-name-shape"
+
+
+def _shape_beyond_latin1(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chars = error.object[error.start:error.end]
+    stand_ins = "".join(_STAND_IN.get(shape, shape) for shape in map(_shape_char, chars))
+    return stand_ins, error.end
+
+
+codecs.register_error(_SHAPE_ERRORS, _shape_beyond_latin1)
+
+
+def _shape(text: str) -> bytes:
+    """One byte per character of ``text``, naming its class (see ``_SHAPE_RUN``)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_SHAPE_TABLE)
+    for mark, stand_in in _SHAPE_PUNCTUATION:
+        if mark in text:
+            text = text.replace(mark, stand_in)
+    return text.encode("latin-1", _SHAPE_ERRORS).translate(_SHAPE_TABLE)
 
 
 #: Run of capitalised words -> the name in it as (start, end) offsets into the run, or None:
@@ -241,48 +344,126 @@ def _name_in_run(run: str) -> tuple[int, int] | None:
     return start, end
 
 
-def _occurrences(text: str, folded: str, key: str, mask: bytearray) -> list[tuple[int, int]]:
-    """Capitalised whole-word occurrences of a folded ``key`` in unresolved text."""
-    pos = folded.find(key)
+class Key(NamedTuple):
+    """A folded search key: its bytes (searched in the :func:`live_text`) and whether two
+    whole-word occurrences of it can overlap ("x x" in "x x x")."""
+
+    key: bytes
+    overlapping: bool
+
+
+def search_key(folded_key: str) -> Key:
+    """The :class:`Key` of a key folded like the text (``kb.fold_text``, stripped)."""
+    raw = folded_key.encode("ascii")
+    # Occurrences starting k apart overlap as whole words only if the k-th character is a
+    # space and the rest of the key is also its beginning.
+    overlapping = any(raw[k - 1] == 32 and raw.startswith(raw[k:]) for k in range(1, len(raw)))
+    return Key(raw, overlapping)
+
+
+class WordHits(NamedTuple):
+    """Keys whose whole-word occurrences a scan already found (the gazetteer's, see
+    ``Gazetteer(words=...)``): ``starts[key]`` are their starts in the folded text, for every
+    key of ``indexed`` (a key of ``indexed`` missing from ``starts`` does not occur)."""
+
+    indexed: frozenset[bytes]
+    starts: dict[bytes, list[int]]
+
+
+def _occurrences(text: str, folded: str, key: Key, live: bytearray,
+                 hits: WordHits | None = None) -> list[tuple[int, int]]:
+    """Capitalised whole-word occurrences of a folded ``key`` in unresolved text.
+
+    Occurrences are taken left to right, each search resuming after the previous occurrence.
+    Searching the live text skips resolved ones without changing which are taken, except for
+    a key whose occurrences can overlap: its occurrences are taken from the folded text.
+    A key of ``hits`` is not searched at all: its whole-word occurrences are known, and
+    (they cannot overlap) the unresolved ones are the ones a search would take.
+    """
+    if key.overlapping:
+        return _overlapping_occurrences(text, folded, key.key.decode("ascii"), live)
+    raw = key.key
+    if hits is not None and raw in hits.indexed:
+        return _known_occurrences(text, hits.starts.get(raw), len(raw), live)
+    pos = live.find(raw)
     if pos < 0:
         return []
     spans: list[tuple[int, int]] = []
-    size = len(key)
+    size = len(raw)
     length = len(folded)
     while pos >= 0:
         end = pos + size
         if ((pos == 0 or (folded[pos - 1] == " " and text[pos - 1] not in "'’-"))
                 and (end == length or (folded[end] == " " and text[end] != "-"))
-                and text[pos].isupper() and mask.find(1, pos, end) < 0):
+                and text[pos].isupper()):
+            spans.append((pos, end))
+        pos = live.find(raw, end)
+    return spans
+
+
+def _known_occurrences(text: str, starts: list[int] | None, size: int,
+                       live: bytearray) -> list[tuple[int, int]]:
+    """:func:`_occurrences` of a key from the starts of its whole-word occurrences."""
+    if not starts:
+        return []
+    spans: list[tuple[int, int]] = []
+    length = len(text)
+    for pos in starts:
+        end = pos + size
+        if ((pos == 0 or text[pos - 1] not in "'’-") and (end == length or text[end] != "-")
+                and text[pos].isupper() and live.find(0, pos, end) < 0):
+            spans.append((pos, end))
+    return spans
+
+
+def _overlapping_occurrences(text: str, folded: str, key: str,
+                             live: bytearray) -> list[tuple[int, int]]:
+    """:func:`_occurrences` of a key that may overlap itself, as found in the folded text."""
+    spans: list[tuple[int, int]] = []
+    size = len(key)
+    length = len(folded)
+    pos = folded.find(key)
+    while pos >= 0:
+        end = pos + size
+        if ((pos == 0 or (folded[pos - 1] == " " and text[pos - 1] not in "'’-"))
+                and (end == length or (folded[end] == " " and text[end] != "-"))
+                and text[pos].isupper() and live.find(0, pos, end) < 0):
             spans.append((pos, end))
         pos = folded.find(key, end)
     return spans
 
 
+def _key_length(key: Key) -> int:
+    return len(key.key)
+
+
 def surname_mentions(text: str, folded: str, people: Sequence[EntityMention],
-                     mask: bytearray, fold: Callable[[str], str]) -> list[EntityMention]:
-    """Bare surnames of the full names seen (see the module docstring)."""
-    by_key: dict[str, list[EntityMention]] = {}
-    keys_of: dict[str, tuple[str, ...]] = {}
+                     live: bytearray, keys_of: Callable[[str], tuple[Key, ...]],
+                     hits: WordHits | None = None) -> list[EntityMention]:
+    """Bare surnames of the full names seen (see the module docstring); ``keys_of`` is
+    :func:`surname_keys` (a caller may cache it per name), ``hits`` what is known of where
+    keys occur."""
+    names: dict[str, tuple[Key, ...]] = {}  # a few names, mentioned again and again
     for mention in people:
         name = mention.ref.name
-        keys = keys_of.get(name)
-        if keys is None:
-            keys = keys_of[name] = _surname_keys(name, fold)
+        if name not in names:
+            names[name] = keys_of(name)
+    # Key -> the names that have it, keys in order of first mention (ties of length keep it).
+    by_key: dict[Key, list[str]] = {}
+    for name, keys in names.items():
         for key in keys:
-            owners = by_key.get(key)
-            if owners is None:
-                by_key[key] = [mention]
-            else:
-                owners.append(mention)
+            by_key.setdefault(key, []).append(name)
     found: list[EntityMention] = []
-    for key in sorted(by_key, key=len, reverse=True):
-        if len(key) < 3:
+    new = _new_tuple
+    for key in sorted(by_key, key=_key_length, reverse=True):
+        if len(key.key) < 3:
             continue
-        spans = _occurrences(text, folded, key, mask)
+        spans = _occurrences(text, folded, key, live, hits)
         if not spans:
             continue
-        owners = by_key[key]
+        # The mentions of those names (looked for only for a key that occurs: few do).
+        owner_names = by_key[key]
+        owners = [m for m in people if m.ref.name in owner_names]
         first = owners[0].ref
         single = len(owners) == 1 or len({(m.ref.name, m.ref.id) for m in owners}) == 1
         for start, end in spans:
@@ -293,33 +474,36 @@ def surname_mentions(text: str, folded: str, people: Sequence[EntityMention],
                 if not before:
                     continue
                 ref = max(before, key=_START).ref
-            mask[start:end] = b"\x01" * (end - start)
-            found.append(new_mention(start, end, "person", ref))
+            live[start:end] = ZEROS[end - start]
+            found.append(new(EntityMention, (start, end, "person", ref)))
     return found
 
 
-def _surname_keys(name: str, fold: Callable[[str], str]) -> tuple[str, ...]:
+def surname_keys(name: str, fold: Callable[[str], str]) -> tuple[Key, ...]:
     """Folded short forms of a full name: its last word, and everything after the first."""
     parts = name.split()
     if len(parts) < 2:
         return ()
     keys = {parts[-1]} if len(parts) == 2 else {parts[-1], " ".join(parts[1:])}
-    return tuple(fold(key).strip() for key in keys)
+    return tuple(search_key(fold(key).strip()) for key in keys)
 
 
-def keyed_mentions(text: str, folded: str, candidates: Mapping[str, Sequence[Ref]],
-                   etype: EntityType, mask: bytearray,
+def keyed_mentions(text: str, folded: str, candidates: Mapping[Key, Sequence[Ref]],
+                   etype: EntityType, live: bytearray,
                    weight: Mapping[str, int] | None = None,
-                   not_after: frozenset[str] = frozenset()) -> list[EntityMention]:
+                   not_after: frozenset[str] = frozenset(),
+                   hits: WordHits | None = None) -> list[EntityMention]:
     """Mentions of folded keys that name one of ``candidates[key]``.
 
     Several candidates: the one with the highest ``weight`` (mentions so far), unless tied.
     A key right after a word of ``not_after`` ("in Madrid") or right before another
-    capitalised word ("United States") is left alone.
+    capitalised word ("United States") is left alone. ``hits``: what is known of where
+    keys occur.
     """
     found: list[EntityMention] = []
-    for key in sorted(candidates, key=len, reverse=True):
-        spans = _occurrences(text, folded, key, mask)
+    new = _new_tuple
+    for key in sorted(candidates, key=_key_length, reverse=True):
+        spans = _occurrences(text, folded, key, live, hits)
         if not spans:
             continue
         refs = candidates[key]
@@ -336,8 +520,8 @@ def keyed_mentions(text: str, folded: str, candidates: Mapping[str, Sequence[Ref
                 continue
             if end + 1 < len(text) and text[end] == " " and text[end + 1].isupper():
                 continue
-            mask[start:end] = b"\x01" * (end - start)
-            found.append(new_mention(start, end, etype, ref))
+            live[start:end] = ZEROS[end - start]
+            found.append(new(EntityMention, (start, end, etype, ref)))
     return found
 
 
@@ -371,6 +555,27 @@ def group_sorted(mentions: Iterable[EntityMention]) -> tuple[Entity, ...]:
         entry[2].append((mention.start, mention.end))
     new = _new_entity
     return tuple([new(t, n, i, tuple(spans)) for i, (t, n, spans) in by_id.items()])
+
+
+def group_and_split(mentions: Iterable[EntityMention]
+                    ) -> tuple[tuple[Entity, ...], dict[str, list[EntityMention]]]:
+    """:func:`group_sorted` and ``types.mentions_by_type`` of mentions in text order, in
+    one pass (both are asked of every article)."""
+    by_id: dict[str, tuple[EntityType, str, list[tuple[int, int]]]] = {}
+    by_type: dict[str, list[EntityMention]] = {}
+    for mention in mentions:
+        start, end, etype, ref = mention
+        entry = by_id.get(ref.id)
+        if entry is None:
+            entry = by_id[ref.id] = (etype, ref.name, [])
+        entry[2].append((start, end))
+        group = by_type.get(etype)
+        if group is None:
+            by_type[etype] = [mention]
+        else:
+            group.append(mention)
+    new = _new_entity
+    return tuple([new(t, n, i, tuple(spans)) for i, (t, n, spans) in by_id.items()]), by_type
 
 
 def surname_index(people: Sequence[EntityMention]) -> dict[str, Ref]:

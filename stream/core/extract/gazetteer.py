@@ -52,6 +52,18 @@ class Mention(NamedTuple):
 _Entry = tuple[str, str | None]
 # A candidate match: (start, end, entity ids).
 _Span = tuple[int, int, tuple[str, ...]]
+# A key's cased entries, and by exact spelling the ids a surface spelled so names: the key's
+# plain ids, then those of the cased entries with that spelling (in entry order).
+_Cased = tuple[tuple[_Entry, ...], dict[str, tuple[str, ...]]]
+
+
+def _cased_of(plain: tuple[str, ...], entries: tuple[_Entry, ...]) -> _Cased:
+    by_spelling: dict[str, list[str]] = {}
+    for eid, exact in entries:
+        if exact is not None:
+            by_spelling.setdefault(exact, []).append(eid)
+    return entries, {exact: tuple(dict.fromkeys((*plain, *ids)))
+                     for exact, ids in by_spelling.items()}
 
 
 def _alias_keys(alias: str) -> set[str]:
@@ -72,10 +84,15 @@ def _cased_match(surface: str, exact: str) -> bool:
     return exact.startswith("The ") and flat.startswith("the ") and flat[4:] == exact[4:]
 
 
-def _with_cased(
-    plain: tuple[str, ...], cased: tuple[_Entry, ...], surface: str
-) -> tuple[str, ...]:
-    extra = [eid for eid, exact in cased if exact is not None and _cased_match(surface, exact)]
+def _with_cased(plain: tuple[str, ...], cased: _Cased, surface: str) -> tuple[str, ...]:
+    """``plain`` plus the entities whose exact spelling ``surface`` is.
+
+    A one-word surface ("Chelsea") can only be its own spelling (the other allowances are
+    about whitespace and "The"), so its ids are looked up, merged in advance."""
+    entries, by_spelling = cased
+    if surface.isalnum():
+        return by_spelling.get(surface, plain)
+    extra = [eid for eid, exact in entries if exact is not None and _cased_match(surface, exact)]
     return tuple(dict.fromkeys((*plain, *extra))) if extra else plain
 
 
@@ -84,14 +101,22 @@ class Gazetteer:
 
     __slots__ = ("_automaton", "build_ms", "key_count")
 
-    def __init__(self, kb: KnowledgeBase, types: Iterable[str] | None = None) -> None:
-        """Index every alias of every entity (of ``types``, when given)."""
+    def __init__(self, kb: KnowledgeBase, types: Iterable[str] | None = None,
+                 words: Iterable[str] = ()) -> None:
+        """Index every alias of every entity (of ``types``, when given), and ``words``.
+
+        ``words`` are more folded keys (``kb.fold_text``, stripped) that are not looked up as
+        aliases but whose whole-word occurrences :meth:`find_spans_and_words` reports from the
+        same scan: a caller looking for many fixed short forms ("Alonso", "United") then needs
+        no search of its own for each.
+        """
         started = time.perf_counter()
         wanted = frozenset(types) if types is not None else None
         table: dict[str, dict[_Entry, None]] = {}
         for entity in kb:
             if wanted is None or entity.type in wanted:
                 self._add_entity(table, entity)
+        extra = {word: word.encode("ascii") for word in words}
         automaton = ahocorasick.Automaton()
         for key, entries in table.items():
             plain = tuple(dict.fromkeys(eid for eid, exact in entries if exact is None))
@@ -100,7 +125,11 @@ class Gazetteer:
             # "as" (the word) is dismissed without comparing it with "AS" (the newspaper).
             firsts = "".join({c for _, exact in cased for c in (exact[0], exact[0].lower())
                               if exact.startswith("The ") or c == exact[0]})
-            automaton.add_word(" " + key + " ", (len(key), plain, cased or None, firsts))
+            automaton.add_word(" " + key + " ", (len(key), plain,
+                                                 _cased_of(plain, cased) if cased else None,
+                                                 firsts, extra.pop(key, None)))
+        for word, raw in extra.items():
+            automaton.add_word(" " + word + " ", (len(word), (), None, "", raw))
         automaton.make_automaton()
         self._automaton = automaton
         self.key_count = len(table)
@@ -121,7 +150,8 @@ class Gazetteer:
         if _PLACEHOLDER in folded and _COMBINING.search(text):
             return self._find_decomposed(text)
         new = tuple.__new__  # skips the named tuple's Python-level __new__: one call per hit
-        return [new(Mention, (s, e, text[s:e], ids)) for s, e, ids in self._spans(text, folded)]
+        return [new(Mention, (s, e, text[s:e], ids))
+                for s, e, ids in self._spans(text, folded, None)]
 
     def find_spans(self, text: str, folded: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """:meth:`find` as ``(start, end, entity ids)`` for a caller that already holds
@@ -130,18 +160,42 @@ class Gazetteer:
             return []
         if _PLACEHOLDER in folded and _COMBINING.search(text):
             return [(m.start, m.end, m.entity_ids) for m in self._find_decomposed(text)]
-        return self._spans(text, folded)
+        return self._spans(text, folded, None)
 
-    def _spans(self, text: str, folded: str) -> list[_Span]:
-        """Candidates in text order; ``folded`` is ``fold_text(text)``."""
+    def find_spans_and_words(self, text: str, folded: str
+                             ) -> tuple[list[_Span], list[tuple[bytes, int]] | None]:
+        """:meth:`find_spans`, and ``(word, start)`` of each whole-word occurrence of the
+        ``words`` given at construction, in the folded text (None when the text is not NFC:
+        its spans are mapped back from another string)."""
+        if not text:
+            return [], []
+        if _PLACEHOLDER in folded and _COMBINING.search(text):
+            return self.find_spans(text, folded), None
+        words: list[tuple[bytes, int]] = []
+        return self._spans(text, folded, words), words
+
+    def _spans(self, text: str, folded: str,
+               words: list[tuple[bytes, int]] | None) -> list[_Span]:
+        """Candidates in text order; ``folded`` is ``fold_text(text)``; occurrences of the
+        extra words go to ``words`` when given.
+
+        A hit starting where the last candidate starts, and longer ("Bayern Munich" after
+        "Bayern"), replaces it on the spot: the two overlap nothing else while no other
+        overlap has been seen, so the longest-first rule would keep the longer one anyway.
+        Any other overlap sends everything found, replaced ones included, through that rule.
+        """
         candidates: list[_Span] = []
+        replaced: list[_Span] = []
         append = candidates.append
         prev_end = prev_length = -1
         overlap = False
         # Hits come in order of their end; ``last`` is the trailing space's index in the
         # padded text, i.e. the alias's end in the original text plus one.
-        for last, (length, plain, cased, firsts) in self._automaton.iter(" " + folded + " "):
+        for last, (length, plain, cased, firsts, word) in self._automaton.iter(
+                " " + folded + " "):
             end = last - 1
+            if word is not None and words is not None:
+                words.append((word, end - length))
             if end == prev_end and length <= prev_length:
                 continue  # a suffix of an alias already kept ("Madrid" in "Real Madrid")
             start = end - length
@@ -150,21 +204,24 @@ class Gazetteer:
             if plain:
                 if end == prev_end:
                     candidates.pop()
-                    if candidates and start < candidates[-1][1]:
+                    if replaced or (candidates and start < candidates[-1][1]):
                         overlap = True
                 elif start < prev_end:
-                    overlap = True
+                    if not overlap and candidates[-1][0] == start:
+                        replaced.append(candidates.pop())
+                    else:
+                        overlap = True
                 append((start, end, plain))
                 prev_end, prev_length = end, length
         # Without overlaps the candidates are already in text order and all kept.
-        return _longest_first(candidates) if overlap else candidates
+        return _longest_first(candidates + replaced) if overlap else candidates
 
     def _find_decomposed(self, text: str) -> list[Mention]:
         """Text with combining accents (NFD): match on the base letters, map offsets back."""
         kept = [i for i, c in enumerate(text) if not unicodedata.combining(c)]
         base = "".join(text[i] for i in kept)
         mentions: list[Mention] = []
-        for start, end, ids in self._spans(base, fold_text(base)):
+        for start, end, ids in self._spans(base, fold_text(base), None):
             real_start = kept[start]
             real_end = kept[end] if end < len(kept) else len(text)
             mentions.append(Mention(real_start, real_end, text[real_start:real_end], ids))

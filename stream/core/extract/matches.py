@@ -36,14 +36,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
 from stream.core.extract.dates import find_date_in_sentence, sentence_at
 from stream.core.extract.entities import DEMONYMS
-from stream.core.extract.types import EntityMention, HomeClubOf
+from stream.core.extract.types import (
+    EntityMention,
+    HomeClubOf,
+    MentionsByType,
+    mentions_by_type,
+)
 from stream.core.models import MatchResult
 
 #: "2-1", "2–1", "2 - 1", "won 2 to 1"; never part of "4-3-3", "2023-24", "7-9pm", "2.5-1".
@@ -52,7 +57,7 @@ _SCORE = re.compile(
     r"(\d{1,2})(\s?[-–—]\s?|\s+to\s+)(\d{1,2})(?![\w/:%°–—-]|[.,]\d|\s[-–—]\s?\d)"
 )
 #: Literal-prefixed separator scans: far cheaper than a full-text regex with lookbehind.
-_SEPARATORS = tuple(re.compile(sep + r"(?= ?\d)") for sep in ("-", "–", "—", " to"))
+_SEPARATORS = tuple((sep, re.compile(sep + r"(?= ?\d)")) for sep in ("-", "–", "—", " to"))
 _NOT_BEFORE_NUMBER = frozenset(".,/:–—-_")
 #: The "2 to 1" form only counts right after a result verb ("won 2 to 1").
 _TO_FORM_CUE = re.compile(
@@ -145,11 +150,12 @@ _BOUNDARY = frozenset(".,;:!?")
 
 #: Where the object search after a score stops: another clause begins.
 _CLAUSE_STOP = re.compile(r"[;:.!?()]|,|\s[–—-]\s|\b(?:and|but|while|whereas|although|when)\b")
-#: ``_CLAUSE_STOP``'s three kinds of stop, each a pattern sre scans fast (a leading ``\b`` or
-#: ``\s`` makes it try every position); see :func:`_clause_stop`.
-_STOP_PUNCT = re.compile(r"[;:.!?(),]")
-_STOP_DASH = re.compile(r"[–—-]")
-_STOP_WORD = re.compile(r"(?:and|but|while|whereas|although|when)\b")
+#: ``_CLAUSE_STOP``'s kinds of stop as patterns sre scans fast (a leading ``\b`` or ``\s``
+#: makes it try every position): punctuation or a dash, and words; see :func:`_clause_stop`.
+_STOP_MARK = re.compile(r"[;:.!?(),–—-]")
+_DASHES = "–—-"
+#: Grouped by first letters, in the same order: sre skips a branch on its first literal.
+_STOP_WORD = re.compile(r"(?:a(?:nd|lthough)|but|wh(?:ile|ereas|en))\b")
 _PRONOUN_SUBJECT = re.compile(
     r"(?:They|Their|His\s+side|Her\s+side|The\s+(?:side|team|club))\b"
 )
@@ -167,15 +173,18 @@ _EXONYMS = {
     "warsaw": "warszawa", "brussels": "bruxelles", "the hague": "den haag", "bruges": "brugge",
     "venice": "venezia", "mantua": "mantova", "nuremberg": "nurnberg", "hanover": "hannover",
 }
+#: "in Turin", "in north London"; the word boundary before "in" is checked by
+#: :func:`_in_cities` (a leading ``\b`` would make sre try every position).
 _IN_CITY = re.compile(
-    r"\bin\s+(?:(?:north|south|east|west|central|northern|southern|eastern|western)\s+)?"
+    r"in\s+(?:(?:north|south|east|west|central|northern|southern|eastern|western)\s+)?"
     r"((?:[A-Z][\w'’.-]+)(?:\s+[A-Z][\w'’.-]+)?)"
 )
 _MAX_OBJECT_GAP = 80
 #: How far into its sentence a score may sit for the sentence to "open with" it.
 _OPENING_SCORE_MAX = 30
 #: Same two clubs, same winner ("" for a draw), same goals: the same match.
-_Key = tuple[frozenset[str], str, tuple[int, int]]
+#: The two clubs as a sorted pair (the same whichever is home).
+_Key = tuple[tuple[str, str], str, tuple[int, int]]
 
 
 class ClubFacts(NamedTuple):
@@ -190,9 +199,10 @@ def _normalise(word: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", word.lower()).split())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Context:
-    """Everything one article's extraction needs, computed once."""
+    """Everything one article's extraction needs, computed once (not frozen: a frozen
+    dataclass sets each of its fields through ``object.__setattr__``)."""
 
     text: str
     clubs: Sequence[EntityMention]
@@ -203,9 +213,11 @@ class _Context:
     home_club_of: HomeClubOf
     home_clubs_of: Callable[[str], tuple[str, ...]] | None = None
     club_facts: Callable[[str], ClubFacts | None] | None = None
-    #: Memos for this text: ``_lead`` by mention start, sentence ends by paragraph start.
+    #: Memos for this text: ``_lead`` by mention start, sentence ends by paragraph start,
+    #: ``_clause_stop`` by its bounds (the cue and home/away rules often ask the same one).
     leads: dict[int, tuple[str, str]] = field(default_factory=dict)
     sentences: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    stops: dict[tuple[int, int], tuple[int, int] | None] = field(default_factory=dict)
 
 
 class _Teams(NamedTuple):
@@ -227,24 +239,27 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
                        home_club_of: HomeClubOf, *,
                        home_clubs_of: Callable[[str], tuple[str, ...]] | None = None,
                        club_facts: Callable[[str], ClubFacts | None] | None = None,
+                       by_type: MentionsByType | None = None,
                        ) -> list[MatchResult]:
     """Every result the text states, once each, in order of first statement.
 
     Home/away follow the text's order when it does not say (see the module docstring).
     ``home_clubs_of`` (every club of a shared ground) and ``club_facts`` (country and city)
     are optional knowledge-base look-ups that sharpen home/away and epithet subjects.
+    ``by_type`` is ``mentions_by_type(mentions)`` for a caller that already has it.
     """
-    clubs = [m for m in mentions if m.type == "club"]
+    if by_type is None:
+        by_type = mentions_by_type(mentions)
+    clubs = by_type.get("club", ())
     if len(clubs) < 2:
         return []
     ctx = _Context(
         text=text, clubs=clubs, club_starts=[m.start for m in clubs],
-        competitions=[m for m in mentions if m.type == "competition"],
-        venues=[m for m in mentions if m.type == "venue"],
+        competitions=by_type.get("competition", ()), venues=by_type.get("venue", ()),
         published_at=published_at, home_club_of=home_club_of,
         home_clubs_of=home_clubs_of, club_facts=club_facts,
     )
-    staged: list[tuple[re.Match[str], tuple[int, int], _Teams]] = []
+    staged: list[tuple[re.Match[str], tuple[int, int], _Teams, tuple[int, int]]] = []
     for score in _score_candidates(text):
         picked = _teams_for(ctx, score)
         if picked is not None:
@@ -254,11 +269,11 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
     # ("3-1 at San Mamés on Thursday, overturning a 2-1 first-leg defeat").
     starts = [sentence[0] if i == 0 or staged[i - 1][1] != sentence
               else _after_clause(text, staged[i - 1][0].end(), score.start())
-              for i, (score, sentence, _teams) in enumerate(staged)]
-    for i, (score, sentence, teams) in enumerate(staged):
+              for i, (score, sentence, _teams, _goals) in enumerate(staged)]
+    for i, (score, sentence, teams, goals) in enumerate(staged):
         hi = (starts[i + 1] if i + 1 < len(staged) and staged[i + 1][1] == sentence
               else sentence[1])
-        candidate = _result_for(ctx, score, sentence, teams, (starts[i], hi), found)
+        candidate = _result_for(ctx, score, goals, sentence, teams, (starts[i], hi), found)
         if candidate is not None:
             _merge(found, candidate)
     return [f.result for f in found.values()]
@@ -270,21 +285,31 @@ def _after_clause(text: str, lo: int, hi: int) -> int:
     return stop[1] if stop is not None else lo
 
 
+def _clause_stop_of(ctx: _Context, lo: int, hi: int) -> tuple[int, int] | None:
+    """:func:`_clause_stop` of the article's text, once per bounds."""
+    key = (lo, hi)
+    stops = ctx.stops
+    if key in stops:
+        return stops[key]
+    stop = stops[key] = _clause_stop(ctx.text, lo, hi)
+    return stop
+
+
 def _clause_stop(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     """Span of ``_CLAUSE_STOP.search(text, lo, hi)``, several times faster.
 
-    The three kinds of stop start with different kinds of character (punctuation, space,
-    letter), so the leftmost one is found by looking for each kind before the stop found so
-    far; none of them can reach over such a stop.
+    The stops are punctuation, a dash between spaces and a few words; the first two are
+    found in one character-class scan (the first punctuation mark, or an earlier spaced
+    dash), then a word is looked for only before that stop: none can reach over another.
     """
     found = None
-    match = _STOP_PUNCT.search(text, lo, hi)
-    if match is not None:
-        found = (match.start(), match.end())
-        hi = found[0]
-    for dash in _STOP_DASH.finditer(text, lo + 1, hi - 1):
-        at = dash.start()
-        if text[at - 1].isspace() and text[at + 1].isspace():
+    for mark in _STOP_MARK.finditer(text, lo, hi):
+        at = mark.start()
+        if text[at] not in _DASHES:
+            found = (at, at + 1)
+            hi = at
+            break
+        if lo < at and at + 1 < hi and text[at - 1].isspace() and text[at + 1].isspace():
             found = (at - 1, at + 2)
             hi = at - 1
             break
@@ -300,13 +325,16 @@ def _clause_stop(text: str, lo: int, hi: int) -> tuple[int, int] | None:
 def _score_candidates(text: str) -> list[re.Match[str]]:
     """Every "N-M" in text order: scan for separators, then match the full form."""
     found: dict[int, re.Match[str]] = {}
-    for separator in _SEPARATORS:
+    for literal, separator in _SEPARATORS:
+        if literal not in text:
+            continue  # most texts have no dash of some kind: a substring test is cheaper
         for sep in separator.finditer(text):
-            start = _number_start(text, sep.start())
+            at = sep.start()
+            start = _number_start(text, at)
             if start is None:
                 continue
             match = _SCORE.match(text, start)
-            if match is not None and match.start(2) <= sep.start() < match.end(2):
+            if match is not None and match.start(2) <= at < match.end(2):
                 found[start] = match
     return [found[k] for k in sorted(found)]
 
@@ -314,30 +342,42 @@ def _score_candidates(text: str) -> list[re.Match[str]]:
 def _number_start(text: str, sep: int) -> int | None:
     """Start of the one- or two-digit number before a separator, if it stands alone."""
     end = sep - 1 if sep > 0 and text[sep - 1] == " " else sep
-    start = end
-    while start > 0 and end - start < 3 and text[start - 1].isdigit():
-        start -= 1
-    if start == end or end - start > 2:
+    if not end or not text[end - 1].isdigit():
         return None
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in _NOT_BEFORE_NUMBER):
+    start = end - 1
+    if start and text[start - 1].isdigit():
+        start -= 1
+        if start and text[start - 1].isdigit():
+            return None  # three digits or more
+    if start and (text[start - 1].isalnum() or text[start - 1] in _NOT_BEFORE_NUMBER):
         return None
     return start
 
 
 def _teams_for(ctx: _Context, score: re.Match[str]
-               ) -> tuple[tuple[int, int], _Teams] | None:
-    """The sentence and the two teams of a score, or None when it is not a score or lacks
-    two teams."""
-    goals = (int(score.group(1)), int(score.group(3)))
-    if not _club_nearby(ctx, score.start()) or not _plausible_score(ctx.text, score, goals):
+               ) -> tuple[tuple[int, int], _Teams, tuple[int, int]] | None:
+    """The sentence, the two teams and the goals of a score, or None when it is not a score
+    or lacks two teams."""
+    start = score.start()
+    text = ctx.text
+    # Any club in the paragraph: the cheap gate before sentence-level work.
+    starts = ctx.club_starts
+    i = bisect_left(starts, text.rfind("\n", 0, start) + 1)
+    if i == len(starts):
         return None
-    sentence = sentence_at(ctx.text, score.start(), ctx.sentences)
-    teams = _pick_teams(ctx, sentence, score.start(), score.end())
-    return None if teams is None else (sentence, teams)
+    para_hi = text.find("\n", start)
+    if para_hi >= 0 and starts[i] >= para_hi:
+        return None
+    goals = (int(score.group(1)), int(score.group(3)))
+    if not _plausible_score(ctx.text, score, goals):
+        return None
+    sentence = sentence_at(ctx.text, start, ctx.sentences)
+    teams = _pick_teams(ctx, sentence, start, score.end())
+    return None if teams is None else (sentence, teams, goals)
 
 
-def _result_for(ctx: _Context, score: re.Match[str], sentence: tuple[int, int],
-                teams: _Teams, segment: tuple[int, int],
+def _result_for(ctx: _Context, score: re.Match[str], goals: tuple[int, int],
+                sentence: tuple[int, int], teams: _Teams, segment: tuple[int, int],
                 found: dict[_Key, _Found] | None = None) -> _Found | None:
     """The result one score states; venue and date come from its ``segment`` only.
 
@@ -346,7 +386,6 @@ def _result_for(ctx: _Context, score: re.Match[str], sentence: tuple[int, int],
     did not (see :func:`_merge`); then only those fields are looked for and the earlier
     result is updated in place, and None is returned.
     """
-    goals = (int(score.group(1)), int(score.group(3)))
     s = score.start()
     subject_won = _subject_won(ctx, teams, s, goals, sentence)
     if subject_won is None:
@@ -379,7 +418,8 @@ def _key_of(teams: _Teams, goals: tuple[int, int], subject_won: bool) -> _Key:
     subject_id, object_id = teams.subject.ref.id, teams.object.ref.id
     winner = (subject_id if subject_goals > object_goals
               else object_id if object_goals > subject_goals else "")
-    return frozenset((subject_id, object_id)), winner, (high, low)
+    pair = (subject_id, object_id) if subject_id < object_id else (object_id, subject_id)
+    return pair, winner, (high, low)
 
 
 def _fill(ctx: _Context, found: dict[_Key, _Found], old: _Found, score: re.Match[str],
@@ -425,18 +465,21 @@ def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) ->
     Looks at 40 characters each side, cut at a line or sentence break; cheap enough to
     run before the sentence is even located.
     """
-    if max(goals) > 20 or min(goals) >= 10:
+    first, second = goals
+    if first > 20 or second > 20 or (first >= 10 and second >= 10):
         return False
-    start, end = score.start(), score.end()
-    before = text[max(0, start - 40):start]
-    before = before[max(before.rfind("\n"), before.rfind(". ")) + 1:]
+    start, end = score.span()
+    before = text[start - 40 if start > 40 else 0:start]
+    cut = max(before.rfind("\n"), before.rfind(". ")) + 1
+    if cut:
+        before = before[cut:]
     if "to" in score.group(2) and not _TO_FORM_CUE.search(before):
         return False
     before = before.lower()
-    words = before.split()
+    words = before.rsplit(None, 2)  # the last two words are all that is asked
     if words and words[-1].strip("(,") in _NOT_SCORE_LAST_WORD:
         return False
-    if " ".join(words[-2:]) in _NOT_SCORE_LAST_TWO:
+    if len(words) > 1 and f"{words[-2]} {words[-1]}" in _NOT_SCORE_LAST_TWO:
         return False
     if _NOT_SCORE_NEAR_ANY.search(before) and not _REGULATION.search(before):
         return False
@@ -444,23 +487,17 @@ def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) ->
     return _NOT_SCORE_AFTER.match(text, end, after_hi if after_hi >= 0 else end + 40) is None
 
 
-def _club_nearby(ctx: _Context, pos: int) -> bool:
-    """Any club in the paragraph: the cheap gate before sentence-level work."""
-    lo = ctx.text.rfind("\n", 0, pos) + 1
-    hi = ctx.text.find("\n", pos)
-    i = bisect_left(ctx.club_starts, lo)
-    return i < len(ctx.club_starts) and (hi < 0 or ctx.club_starts[i] < hi)
-
-
 def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Teams | None:
     """Subject and object clubs for the score at ``[s, e)`` (see module docstring)."""
     lo, hi = sentence
-    i_lo = bisect_left(ctx.club_starts, lo)
-    i_score = bisect_left(ctx.club_starts, s)
-    i_hi = bisect_left(ctx.club_starts, hi)
-    before = [m for m in ctx.clubs[i_lo:i_score] if m.end <= s]
-    after = ctx.clubs[i_score:i_hi]
-    obj = _object_after(ctx.text, after, e)
+    starts, clubs = ctx.club_starts, ctx.clubs
+    i_lo = bisect_left(starts, lo)
+    i_score = bisect_left(starts, s, i_lo)
+    before = clubs[i_lo:i_score]
+    if before and before[-1].end > s:
+        before = before[:-1]  # mentions never overlap: only the last can reach past the score
+    obj = (_object_after(ctx.text, clubs[i_score], e)
+           if i_score < len(starts) and starts[i_score] < hi else None)
     if obj is not None:
         if before and _only_space(ctx.text, before[-1].end, s) and _only_space(ctx.text, e,
                                                                               obj.start):
@@ -482,20 +519,20 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
     return _Teams(subject, obj, bare=False, window=(window_start, max(obj.start, e)))
 
 
-def _object_after(text: str, after: Sequence[EntityMention], e: int) -> EntityMention | None:
-    """The first club after the score in the same clause, if close enough."""
-    for mention in after:
-        if mention.start - e > _MAX_OBJECT_GAP or _clause_stop(text, e, mention.start):
-            return None
-        return mention
-    return None
+def _object_after(text: str, first: EntityMention, e: int) -> EntityMention | None:
+    """``first``, the first club after the score in its sentence, if in the same clause and
+    close enough."""
+    if first.start - e > _MAX_OBJECT_GAP or _clause_stop(text, e, first.start):
+        return None
+    return first
 
 
 def _subject_before(ctx: _Context, before: Sequence[EntityMention],
                     obj: EntityMention) -> EntityMention | None:
     """The nearest earlier club that is not itself the object of another phrase."""
+    obj_id = obj.ref.id
     for mention in reversed(before):
-        if mention.ref.id != obj.ref.id and not _in_object_position(ctx, mention):
+        if mention.ref.id != obj_id and not _in_object_position(ctx, mention):
             return mention
     return None
 
@@ -566,8 +603,10 @@ def _last_subject(ctx: _Context, lo: int, hi: int, obj: EntityMention) -> Entity
 def _lead(text: str, start: int) -> tuple[str, str]:
     """The word and the two words governing a mention, descriptors skipped, lower-cased:
     "losing it 3-0 to Italian side Atalanta" -> ("to", "3-0 to")."""
-    lead = text[max(0, start - 60):start]
-    words = lead[lead.rfind("\n") + 1:].split()
+    lead = text[start - 60 if start > 60 else 0:start]
+    # Three words may be skipped and two are read: the last five are all that is asked
+    # (a longer lead keeps the rest as one more, never read, item).
+    words = lead[lead.rfind("\n") + 1:].rsplit(None, 5)
     for _ in range(3):
         if words and words[-1][-1] not in _BOUNDARY and (words[-1][0].isupper()
                                                          or words[-1] in _DESCRIPTORS):
@@ -587,8 +626,10 @@ def _lead_of(ctx: _Context, start: int) -> tuple[str, str]:
 
 
 def _in_object_position(ctx: _Context, mention: EntityMention) -> bool:
-    last, pair = _lead_of(ctx, mention.start)
-    return last in _OBJECT_WORDS or pair in _OBJECT_PAIRS
+    lead = ctx.leads.get(mention.start)
+    if lead is None:
+        lead = ctx.leads[mention.start] = _lead(ctx.text, mention.start)
+    return lead[0] in _OBJECT_WORDS or lead[1] in _OBJECT_PAIRS
 
 
 def _only_space(text: str, start: int, end: int) -> bool:
@@ -615,7 +656,7 @@ def _subject_won(ctx: _Context, teams: _Teams, s: int, goals: tuple[int, int],
     if window[1] <= s + 8:
         # The object came before the score: the result word may follow it in the same
         # clause ("overturning a 2-1 first-leg defeat").
-        stop = _clause_stop(text, s + len(text[s:s + 8].split()[0]), sentence[1])
+        stop = _clause_stop_of(ctx, s + len(text[s:s + 8].split()[0]), sentence[1])
         window = (window[0], stop[0] if stop is not None else sentence[1])
     cue = _nearest_cue(text, window, s)
     if cue is None or cue == "draw":
@@ -624,27 +665,32 @@ def _subject_won(ctx: _Context, teams: _Teams, s: int, goals: tuple[int, int],
 
 
 def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
-    """Kind of the result word closest to the score within the window (in words)."""
+    """Kind of the result word closest to the score within the window (in words); a tie
+    goes to the word before the score."""
     before = text[window[0]:s].lower().split()
-    after = text[s:max(window[1], s)].lower().split()
-    best: tuple[int, str] | None = None
     cues, prefixes = _CUE_WORDS, _WIN_PREFIXES
-    for distance, i in enumerate(range(len(before) - 1, -1, -1)):
+    best_distance = -1
+    best: str | None = None
+    for i in range(len(before) - 1, -1, -1):
         word = before[i].strip(_PUNCT)
         if word in cues or word.startswith(prefixes):
-            kind = _cue_kind(before, i)
-            if kind is not None:
-                best = (distance, kind)
+            best = _cue_kind(before, i)
+            if best is not None:
+                best_distance = len(before) - 1 - i
                 break
-    for distance, i in enumerate(range(len(after))):
-        if best is not None and distance >= best[0]:
-            break
+    if best_distance == 0:
+        return best
+    # Only words nearer than the best cue before the score can win (and the rest of the
+    # window, unsplit, is one more item that is never read).
+    after = text[s:max(window[1], s)].lower().split(None, -1 if best is None else best_distance)
+    limit = len(after) if best is None else min(len(after), best_distance)
+    for i in range(limit):
         word = after[i].strip(_PUNCT)
         if word in cues or word.startswith(prefixes):
             kind = _cue_kind(after, i)
             if kind is not None:
                 return kind
-    return best[1] if best else None
+    return best
 
 
 def _cue_kind(words: Sequence[str], i: int) -> str | None:
@@ -681,11 +727,13 @@ def _subject_home(ctx: _Context, teams: _Teams, sentence: tuple[int, int],
         return True
     if last in _OBJECT_HOME_WORDS or pair in _OBJECT_HOME_PAIRS:
         return False
-    lo, hi = teams.window[0], _clause_end(text, teams, sentence)
+    lo, hi = teams.window[0], _clause_end(ctx, teams, sentence)
     lowered = text[lo:hi].lower()
-    if _SUBJECT_HOME.search(lowered):
+    # Each pattern holds one of these words: most clauses are passed over on a substring test.
+    if ("home" in lowered or "front" in lowered) and _SUBJECT_HOME.search(lowered):
         return True
-    if _SUBJECT_AWAY.search(lowered):
+    if ("away" in lowered or "road" in lowered or "travels" in lowered) \
+            and _SUBJECT_AWAY.search(lowered):
         return False
     if ctx.club_facts is not None:
         return _home_by_city(ctx, teams, text[min(lo, teams.subject.start):hi])
@@ -699,7 +747,7 @@ def _home_by_city(ctx: _Context, teams: _Teams, clause: str) -> bool | None:
     obj = ctx.club_facts(teams.object.ref.id)
     if subject is None or obj is None or subject.city == obj.city:
         return None
-    for match in _IN_CITY.finditer(clause):
+    for match in _in_cities(clause):
         words = _normalise(match.group(1)).split()
         for name in (" ".join(words), words[0] if words else ""):
             city = _EXONYMS.get(name, name)
@@ -710,10 +758,24 @@ def _home_by_city(ctx: _Context, teams: _Teams, clause: str) -> bool | None:
     return None
 
 
-def _clause_end(text: str, teams: _Teams, sentence: tuple[int, int]) -> int:
+def _in_cities(clause: str) -> Iterator[re.Match[str]]:
+    """``_IN_CITY`` matches with a word boundary before them, as ``finditer`` of the pattern
+    with a leading ``\b`` finds them: a match inside a word ("twin Sam") is dropped and the
+    search goes on from its next character."""
+    pos = 0
+    while (match := _IN_CITY.search(clause, pos)) is not None:
+        at = match.start()
+        if at and (clause[at - 1].isalnum() or clause[at - 1] == "_"):
+            pos = at + 1
+            continue
+        yield match
+        pos = match.end()
+
+
+def _clause_end(ctx: _Context, teams: _Teams, sentence: tuple[int, int]) -> int:
     """Where the result's clause ends: "home"/"away" words further on are another story."""
     start = max(teams.window[1], teams.object.end)
-    stop = _clause_stop(text, start, sentence[1])
+    stop = _clause_stop_of(ctx, start, sentence[1])
     return stop[0] if stop is not None else sentence[1]
 
 
@@ -758,7 +820,8 @@ def _merge(found: dict[_Key, _Found], new: _Found) -> None:
 def _key_of_result(r: MatchResult) -> _Key:
     winner = (r.home.id if r.home_goals > r.away_goals
               else r.away.id if r.away_goals > r.home_goals else "")
-    return (frozenset((r.home.id, r.away.id)), winner,
+    pair = (r.home.id, r.away.id) if r.home.id < r.away.id else (r.away.id, r.home.id)
+    return (pair, winner,
             (max(r.home_goals, r.away_goals), min(r.home_goals, r.away_goals)))
 
 

@@ -42,11 +42,12 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import attrgetter
 from typing import NamedTuple
 
-from stream.core.extract.entities import DEMONYMS
-from stream.core.extract.types import EntityMention
+from stream.core.extract.entities import DEMONYMS, fast_init
+from stream.core.extract.types import EntityMention, MentionsByType, mentions_by_type
 from stream.core.models import Quote, Ref
 
 
@@ -66,10 +67,10 @@ _CLOSERS = frozenset("\"”»")
 _MARK = re.compile("[\"“”„«»]")
 _MARK_CHARS = "\"“”„«»"
 _MARK_SCANS = {mark: re.compile(re.escape(mark)) for mark in _MARK_CHARS}
-#: A single-quoted fragment, matched at an opening mark found by ``_SINGLE_OPENERS``.
+#: A single-quoted fragment, matched at an opening mark (one after a space, or opening a
+#: paragraph).
 _SINGLE = re.compile(r"['‘](?=\S)((?:[^'‘’\"“”\n]|['’](?=\w)){1,150}?)(?<=\S)['’](?![\w'’])")
-#: Literal scans for a single mark after a space; apostrophes follow letters.
-_SINGLE_OPENERS = (re.compile(" '"), re.compile(" ‘"))
+_MATCH_START = re.Match.start
 #: Attribution verbs, looked up word by word (cheaper than a regex alternation).
 _VERB_WORDS = frozenset(
     """said says say saying told tells telling added adds adding insisted insists insisting
@@ -82,6 +83,7 @@ _VERB_WORDS = frozenset(
     labeled branded emphasised emphasized writing""".split()
 )
 _VERB_PAIRS = frozenset({("pointed", "out"), ("went", "on"), ("according", "to")})
+_PAIR_FIRSTS = frozenset(first for first, _ in _VERB_PAIRS)
 _PRONOUNS = frozenset({"he", "she"})
 _CONJUNCTIONS = frozenset({"and", "but", "then", "as", "before", "after"})
 _WORD_PUNCT = ",.:;!?\"'“”‘’()[]–—-"
@@ -113,15 +115,21 @@ _NOT_A_PERSON = frozenset(
 _UNRESOLVED = Ref(name="", id="")
 #: The last resolved speaker and the paragraph index of their quote.
 _Chain = tuple[Ref, int] | None
+_new_quote: Callable[[Ref, str, tuple[int, int]], Quote] = fast_init(
+    Quote, ("speaker", "text", "span"))
 
 
 @dataclass(slots=True)
 class _Raw:
-    """One quote as found: its pieces, one per paragraph, and where its marks are."""
+    """One quote as found: its pieces, one per paragraph, where its marks are and the
+    paragraphs (indexes) of its opening and closing: known when the marks are paired, and
+    asked for by several rules, so never looked up again."""
 
     pieces: list[tuple[int, int]]
     open_at: int
     close_at: int
+    open_para: int
+    close_para: int = -1
     single: bool = False
 
     @property
@@ -129,17 +137,26 @@ class _Raw:
         return self.pieces[0][0], self.pieces[-1][1]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Doc:
-    """The article with what the attribution rules look up."""
+    """The article with what the attribution rules look up (not frozen: a frozen dataclass
+    sets each field through ``object.__setattr__``)."""
 
     text: str
     paragraphs: Sequence[tuple[int, int]]
     para_starts: Sequence[int]
     people: Sequence[EntityMention]
     people_starts: Sequence[int]
+    #: (open, close) of every quote, in order; ``quoted_opens`` the opens alone.
     quoted: Sequence[tuple[int, int]]
+    quoted_opens: Sequence[int]
+    #: Whether quote closes only grow (quotes never nest): the look-back of
+    #: :func:`_lead_start` is then one bisection.
+    closes_ascend: bool
+    #: Offsets of every double quotation mark.
+    marks: Sequence[int]
     clubs: Sequence[EntityMention] = ()
+    club_starts: Sequence[int] = ()
     facts: FactsOf | None = None
     managers: ManagersOf | None = None
 
@@ -149,25 +166,33 @@ class _Doc:
 
 
 def find_quotes(text: str, mentions: Sequence[EntityMention], *,
-                facts: FactsOf | None = None, managers: ManagersOf | None = None) -> list[Quote]:
+                facts: FactsOf | None = None, managers: ManagersOf | None = None,
+                by_type: MentionsByType | None = None) -> list[Quote]:
     """Every attributable direct quote, in text order.
 
     ``facts`` (nationality, role, club of a person id) and ``managers`` (the KB managers of
-    a club id) are optional knowledge-base look-ups for epithet speakers.
+    a club id) are optional knowledge-base look-ups for epithet speakers; ``by_type`` is
+    ``mentions_by_type(mentions)`` for a caller that already has it.
     """
     if not _MARK.search(text) and " '" not in text and " ‘" not in text:
         return []
     paragraphs = _paragraphs(text)
-    raws = _double_quotes(text, paragraphs)
-    singles = _single_quotes(text, paragraphs, raws)
+    para_starts = [p[0] for p in paragraphs]
+    marks = _mark_positions(text)
+    raws = _double_quotes(text, paragraphs, marks)
+    singles = _single_quotes(text, paragraphs, para_starts, raws)
     if singles:  # double quotes come out in text order already (one is open at a time)
         raws = sorted([*raws, *singles], key=_OPEN_AT)
     if not raws:
         return []
-    people = _outside_quotes([m for m in mentions if m.type == "person"], raws)
-    doc = _Doc(text, paragraphs, [p[0] for p in paragraphs], people,
-               [m.start for m in people], [(r.open_at, r.close_at) for r in raws],
-               [m for m in mentions if m.type == "club"], facts, managers)
+    if by_type is None:
+        by_type = mentions_by_type(mentions)
+    people = _outside_quotes(by_type.get("person", ()), raws)
+    clubs = by_type.get("club", ())
+    quoted = [(r.open_at, r.close_at) for r in raws]
+    doc = _Doc(text, paragraphs, para_starts, people, [m.start for m in people], quoted,
+               [q[0] for q in quoted], all(a[1] < b[1] for a, b in pairwise(quoted)),
+               marks, clubs, [m.start for m in clubs], facts, managers)
     quotes: list[Quote] = []
     previous: tuple[_Raw, Ref | None] | None = None
     chain: _Chain = None
@@ -179,16 +204,17 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
             previous = (raw, speaker)
         if speaker is None:
             continue
-        chain = (speaker, doc.paragraph_of(raw.close_at))
+        chain = (speaker, raw.close_para)
         pieces = _trimmed(text, raw.pieces)
         if pieces:
             words = (" ".join(text[s:e] for s, e in pieces) if len(pieces) > 1
                      else text[pieces[0][0]:pieces[0][1]])
-            quotes.append(Quote(speaker=speaker, text=words, span=(pieces[0][0], pieces[-1][1])))
+            quotes.append(_new_quote(speaker, words, (pieces[0][0], pieces[-1][1])))
     return quotes
 
 
-def _outside_quotes(people: list[EntityMention], raws: Sequence[_Raw]) -> list[EntityMention]:
+def _outside_quotes(people: Sequence[EntityMention], raws: Sequence[_Raw]
+                    ) -> Sequence[EntityMention]:
     """People named outside every quote: a name inside a quote is never its speaker."""
     if not raws:
         return people
@@ -219,30 +245,37 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for line in text.split("\n"):
-        if line.strip():
+        if line and not line.isspace():
             spans.append((start, start + len(line)))
         start += len(line) + 1
     return spans
 
 
-def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[_Raw]:
+def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
+                   marks: Sequence[int]) -> list[_Raw]:
     """Pair quotation marks paragraph by paragraph, carrying an open quote over a
-    paragraph break only when the next paragraph opens with a mark."""
-    marks = _mark_positions(text)
+    paragraph break only when the next paragraph opens with a mark.
+
+    Only paragraphs holding a mark, or reached by an open quote, are visited: every mark
+    lies in a paragraph (it is not whitespace), so the next one to visit is found by
+    bisection.
+    """
     raws: list[_Raw] = []
     current: _Raw | None = None
     j = 0
     count = len(marks)
-    for index, (lo, hi) in enumerate(paragraphs):
-        if j == count and current is None:
-            break  # no mark left and no quote open
-        while j < count and marks[j] < lo:
-            j += 1
+    starts = [p[0] for p in paragraphs]
+    index = 0
+    while j < count or current is not None:
+        if current is None:
+            index = bisect_right(starts, marks[j]) - 1
+        lo, hi = paragraphs[index]
         while j < count and marks[j] < hi:
-            current = _on_mark(text, marks[j], lo, hi, current, raws)
+            current = _on_mark(text, marks[j], lo, hi, index, current, raws)
             j += 1
         if current is not None:
             current = _carry_over(text, paragraphs, index, current, raws)
+        index += 1
     return raws
 
 
@@ -252,28 +285,30 @@ def _mark_positions(text: str) -> list[int]:
     positions: list[int] = []
     for mark in _MARK_CHARS:
         if mark in text:
-            positions.extend(m.start() for m in _MARK_SCANS[mark].finditer(text))
+            positions.extend(map(_MATCH_START, _MARK_SCANS[mark].finditer(text)))
     positions.sort()
     return positions
 
 
-def _on_mark(text: str, pos: int, lo: int, hi: int, current: _Raw | None,
+def _on_mark(text: str, pos: int, lo: int, hi: int, index: int, current: _Raw | None,
              raws: list[_Raw]) -> _Raw | None:
-    """Advance the pairing state by one mark; returns the quote now open, if any."""
+    """Advance the pairing state by one mark of paragraph ``index``; returns the quote now
+    open, if any."""
     mark = text[pos]
     if current is None:
         if mark in _OPENERS or _looks_opening(text, pos, lo):
-            return _Raw([(pos + 1, hi)], pos, hi)
+            return _Raw([(pos + 1, hi)], pos, hi, index)
         return None
     if current.pieces[-1][0] == pos + 1:
         return current  # the mark re-opening a continued paragraph
     current.pieces[-1] = (current.pieces[-1][0], pos)
     current.close_at = pos
+    current.close_para = index
     raws.append(current)
     if mark not in _CLOSERS or _glued(text, pos, hi):
         # an opener while open (a dropped closing mark), or one straight mark doing
         # both jobs in 'form."In the past'
-        return _Raw([(pos + 1, hi)], pos, hi)
+        return _Raw([(pos + 1, hi)], pos, hi, index)
     return None
 
 
@@ -300,22 +335,37 @@ def _carry_over(text: str, paragraphs: Sequence[tuple[int, int]], index: int,
             current.pieces.append((next_lo + 1, next_hi))
             current.close_at = next_hi
             return current
+    current.close_para = index
     raws.append(current)
     return None
 
 
 def _single_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
-                   doubles: Sequence[_Raw]) -> list[_Raw]:
+                   para_starts: Sequence[int], doubles: Sequence[_Raw]) -> list[_Raw]:
     """Single-quoted fragments outside double-quoted text."""
     starts = [lo for lo, _ in paragraphs if text[lo] in "'‘"]
-    for opener in _SINGLE_OPENERS:
-        starts.extend(m.start() + 1 for m in opener.finditer(text))
+    for mark in "'‘":
+        starts.extend(_after_space(text, mark))
     found: list[_Raw] = []
     for start in sorted(starts):
         match = _SINGLE.match(text, start)
         if match is None or any(d.open_at <= start <= d.close_at for d in doubles):
             continue
-        found.append(_Raw([match.span(1)], start, match.end() - 1, single=True))
+        index = bisect_right(para_starts, start) - 1
+        para = index if index > 0 else 0
+        found.append(_Raw([match.span(1)], start, match.end() - 1, para, para, single=True))
+    return found
+
+
+def _after_space(text: str, mark: str) -> list[int]:
+    """Offsets of ``mark`` right after a space: ``str.find`` of the mark is several times
+    cheaper than a scan for " '" (which stops at every space)."""
+    found: list[int] = []
+    at = text.find(mark)
+    while at >= 0:
+        if at and text[at - 1] == " ":
+            found.append(at)
+        at = text.find(mark, at + 1)
     return found
 
 
@@ -329,7 +379,7 @@ def _attribute(doc: _Doc, raw: _Raw, previous: tuple[_Raw, Ref | None] | None,
     speaker = _tag_after(doc, raw, chain)
     if speaker is not None:
         return speaker
-    lead_lo = _lead_start(doc, raw.open_at)
+    lead_lo = _lead_start(doc, raw.open_at, raw.open_para)
     speaker = _tag_before(doc, lead_lo, raw.open_at, chain)
     if speaker is not None or raw.single:
         return speaker
@@ -346,12 +396,13 @@ def _tag_after(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
     start = raw.close_at + 1
     if start >= len(doc.text):
         return None
-    end = _window_end(doc, start)
+    end = _window_end(doc, start, raw.close_para)
     words = _words(doc.text, start, end, _TAG_WORDS + 1)
     count = len(words)
     for i in range(min(count, _TAG_WORDS)):
         word = words[i][1]
-        if word in _VERB_WORDS or (i + 1 < count and (word, words[i + 1][1]) in _VERB_PAIRS):
+        if word in _VERB_WORDS or (word in _PAIR_FIRSTS and i + 1 < count
+                                   and (word, words[i + 1][1]) in _VERB_PAIRS):
             speaker = _speaker_around(doc, words, i, start, end, raw.open_at, chain)
             if speaker is None and i and all(w in _CONJUNCTIONS for _, w in words[:i]):
                 return None  # '" and said ...': the subject is the lead's
@@ -367,8 +418,9 @@ def _speaker_around(doc: _Doc, words: Sequence[tuple[int, str]], i: int, lo: int
     speaker = _last_person(doc, lo, verb_at)
     if speaker is not None:
         return speaker
-    if any(word in _PRONOUNS for _, word in words[:i]):
-        return _resolve_pronoun(doc, pronoun_at, chain)
+    for j in range(i):
+        if words[j][1] in _PRONOUNS:
+            return _resolve_pronoun(doc, pronoun_at, chain)
     epithet = _epithet_words(words, i)
     if epithet is not None:
         return _resolve_epithet(doc, epithet, pronoun_at, chain)
@@ -393,13 +445,12 @@ def _resolve_epithet(doc: _Doc, epithet: Sequence[tuple[int, str]], pos: int,
     """The person an epithet names (see the module docstring)."""
     words = [w for _, w in epithet]
     country = next((DEMONYMS[w] for w in words if w in DEMONYMS), None)
-    role = ("manager" if any(w in _MANAGER_WORDS for w in words) else
-            "player" if any(w in _PLAYER_WORDS for w in words) else
-            "executive" if any(w in _EXECUTIVE_WORDS for w in words) else None)
+    role = ("manager" if not _MANAGER_WORDS.isdisjoint(words) else
+            "player" if not _PLAYER_WORDS.isdisjoint(words) else
+            "executive" if not _EXECUTIVE_WORDS.isdisjoint(words) else None)
     former = "former" in words or "ex" in words
     lo, hi = epithet[0][0], epithet[-1][0] + len(epithet[-1][1])
-    club = None if former else next(
-        (m.ref.id for m in doc.clubs if lo <= m.start and m.end <= hi + 2), None)
+    club = None if former else _club_within(doc, lo, hi + 2)
     if country is None and role is None and club is None:
         if any(w in _NOT_A_PERSON for w in words):
             return None  # "the club said", "the statement added": nobody to name
@@ -417,6 +468,15 @@ def _resolve_epithet(doc: _Doc, epithet: Sequence[tuple[int, str]], pos: int,
         staff = doc.managers(club)
         if len(staff) == 1:
             return staff[0]
+    return None
+
+
+def _club_within(doc: _Doc, lo: int, hi: int) -> str | None:
+    """Id of the first club mention inside ``[lo, hi)``: mentions never overlap, so their
+    ends grow with their starts and only the first one starting at ``lo`` or later can."""
+    i = bisect_left(doc.club_starts, lo)
+    if i < len(doc.clubs) and doc.clubs[i].end <= hi:
+        return doc.clubs[i].ref.id
     return None
 
 
@@ -450,42 +510,61 @@ def _words(text: str, lo: int, hi: int, limit: int = -1) -> list[tuple[int, str]
     return words
 
 
-def _is_verb(words: Sequence[tuple[int, str]], i: int) -> bool:
-    word = words[i][1]
-    if word in _VERB_WORDS:
-        return True
-    return i + 1 < len(words) and (word, words[i + 1][1]) in _VERB_PAIRS
+def _window_end(doc: _Doc, start: int, para: int) -> int:
+    """End of the text a trailing tag may use: the sentence, before any next quote.
 
-
-def _window_end(doc: _Doc, start: int) -> int:
-    """End of the text a trailing tag may use: the sentence, before any next quote."""
-    para_hi = doc.paragraphs[doc.paragraph_of(start)][1]
-    end = min(para_hi, start + 160)
-    mark = _MARK.search(doc.text, start, end)
-    if mark is not None:
-        end = mark.start()
+    ``start`` is right after a closing mark of paragraph ``para`` (or right after that
+    paragraph, for an unclosed quote: then it may open the next one)."""
+    paragraphs = doc.paragraphs
+    if para + 1 < len(paragraphs) and paragraphs[para + 1][0] <= start:
+        para += 1
+    end = min(paragraphs[para][1], start + 160)
+    marks = doc.marks
+    i = bisect_left(marks, start)
+    if i < len(marks) and marks[i] < end:
+        end = marks[i]
     stop = _STOP.search(doc.text, start + 1, end)
     return stop.start() if stop is not None else end
 
 
-def _lead_start(doc: _Doc, open_at: int) -> int:
-    """Start of the sentence that leads into the quote (after any previous quote)."""
-    lo = doc.paragraphs[doc.paragraph_of(open_at)][0]
-    for q_open, q_close in doc.quoted:
-        if q_open < open_at and lo <= q_close <= open_at:
-            lo = q_close + 1
-        elif q_open >= open_at:
-            break
+def _lead_start(doc: _Doc, open_at: int, para: int) -> int:
+    """Start of the sentence that leads into the quote at ``open_at`` (in paragraph
+    ``para``), after any previous quote."""
+    lo = _after_quotes(doc, doc.paragraphs[para][0], open_at)
     for match in _TERMINATOR.finditer(doc.text, lo, open_at):
         lo = match.end()
     return lo
 
 
+def _after_quotes(doc: _Doc, lo: int, open_at: int) -> int:
+    """``lo`` moved past every quote that opens before ``open_at`` and closes between
+    ``lo`` and ``open_at``.
+
+    When closes only grow (quotes never nest: the rule everywhere but in malformed text)
+    that is the past the last quote closing by ``open_at``, found by bisection; otherwise
+    the quotes are walked in order.
+    """
+    quoted = doc.quoted
+    k = bisect_left(doc.quoted_opens, open_at)
+    if not doc.closes_ascend:
+        for _, q_close in quoted[:k]:
+            if lo <= q_close <= open_at:
+                lo = q_close + 1
+        return lo
+    j = k - 1
+    while j >= 0 and quoted[j][1] > open_at:
+        j -= 1
+    return quoted[j][1] + 1 if j >= 0 and quoted[j][1] >= lo else lo
+
+
 def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
     """'Alonso said:' / 'Alonso admitted the side are "..."' / 'according to Alonso, "..."'"""
     words = _words(doc.text, lo, hi)
-    for i in range(len(words) - 1, -1, -1):
-        if _is_verb(words, i):
+    count = len(words)
+    for i in range(count - 1, -1, -1):
+        word = words[i][1]  # a verb, or the first word of a verb pair
+        if word in _VERB_WORDS or (word in _PAIR_FIRSTS and i + 1 < count
+                                   and (word, words[i + 1][1]) in _VERB_PAIRS):
             return _speaker_around(doc, words, i, lo, hi, lo, chain)
     if words and doc.text[lo:hi].rstrip().endswith(":"):
         # 'he smiled: "..."': the colon hands over to the quote without a verb.
@@ -495,28 +574,27 @@ def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
 
 def _colon_paragraph(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
     """A quote opening a paragraph after one that ends 'X said (...):'."""
-    index = doc.paragraph_of(raw.open_at)
+    index = raw.open_para
     if index == 0 or doc.paragraphs[index][0] != raw.open_at:
         return None
     prev_lo, prev_hi = doc.paragraphs[index - 1]
     if not doc.text[prev_lo:prev_hi].rstrip().endswith(":"):
-        if _MARK.search(doc.text, prev_lo, prev_hi):
+        i = bisect_left(doc.marks, prev_lo)
+        if i < len(doc.marks) and doc.marks[i] < prev_hi:
             return None
         # 'Kane explained why he has no plans to slow down.' then the quote.
         sentence_lo = prev_lo
         for match in _TERMINATOR.finditer(doc.text, prev_lo, prev_hi - 1):
             sentence_lo = match.end()
         return _tag_before(doc, sentence_lo, prev_hi, chain)
-    return _tag_before(doc, _lead_start(doc, prev_hi), prev_hi, chain)
+    return _tag_before(doc, _lead_start(doc, prev_hi, index - 1), prev_hi, chain)
 
 
 def _inherited(doc: _Doc, raw: _Raw, previous: tuple[_Raw, Ref | None] | None) -> Ref | None:
     """The previous quote's speaker, when that quote is in this or the previous paragraph."""
     if previous is None or previous[1] is None:
         return None
-    here = doc.paragraph_of(raw.open_at)
-    there = doc.paragraph_of(previous[0].close_at)
-    return previous[1] if here - there in (0, 1) else None
+    return previous[1] if raw.open_para - previous[0].close_para in (0, 1) else None
 
 
 def _resolve_pronoun(doc: _Doc, pos: int, chain: _Chain) -> Ref | None:
@@ -541,8 +619,7 @@ def _subject_in(doc: _Doc, index: int, lo: int, hi: int, chain: _Chain) -> Ref |
     first = bisect_left(doc.people_starts, lo)
     last = bisect_left(doc.people_starts, hi)
     candidates = doc.people[first:last]
-    if chain is not None and (chain[1] == index
-                              or any(m.ref is chain[0] or m.ref == chain[0] for m in candidates)):
+    if chain is not None and (chain[1] == index or chain[0] in [m.ref for m in candidates]):
         return chain[0]
     if _PRONOUN_OPENING.match(doc.text, lo):
         return None
