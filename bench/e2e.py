@@ -11,8 +11,9 @@ What is measured, for each pipeline, on the same generated articles:
   saturation: from the moment the record is handed to the producer (``send``) to the
   moment its output record (``articles.enriched`` or ``articles.duplicates``; the
   reference's output topic) is consumed, matched by the record key (the article id).
-* **CPU seconds per article**: user + system CPU of the worker processes over a phase
-  (``/proc/PID/stat``), divided by the articles of the phase.
+* **CPU seconds per article**: user + system CPU of the worker processes and their live
+  descendants (the analysis pool) over a phase (``/proc/PID/stat``), divided by the
+  articles of the phase. The broker's and this script's CPU are not included.
 
 Articles are written for the project: football reports generated from templates and word
 lists with a fixed seed, plain text and HTML (with navigation, cookie banner, scripts,

@@ -129,6 +129,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+_MISSING: Any = object()
+
+
 class CountingMap(MutableMapping[K, V]):
     """A mapping that keeps ``stream_table_keys`` current without ever scanning the table.
 
@@ -136,19 +139,30 @@ class CountingMap(MutableMapping[K, V]):
     partition (``faust.stores.rocksdb.Store._size``): fine once, far too slow per message
     or per scrape. So the count is taken with one ``len()`` the first time it is needed
     (after recovery, or after a rebalance invalidated it), then moved by the writes that go
-    through this wrapper: a set on a new key adds one (one point lookup to know it is new),
+    through this wrapper: a set on a new key adds one (one point lookup to know it is new,
+    skipped when the key was just read: the events merge reads each key before writing it),
     a delete removes one. Only the publish agent writes the tables, through this wrapper.
     """
+
+    #: Keys whose presence was just learnt by a read; bounded, cleared when full.
+    PRESENCE_LIMIT = 4096
 
     def __init__(self, inner: MutableMapping[K, V], gauge: Gauge, name: str) -> None:
         self.inner = inner
         self._gauge = gauge.labels(name)
         self._count: int | None = None
+        self._present: dict[K, bool] = {}
 
     # -- counting --------------------------------------------------------------------
     def invalidate(self) -> None:
         """Forget the count (partitions moved): the next ``refresh`` or write retakes it."""
         self._count = None
+        self._present.clear()
+
+    def _note(self, key: K, present: bool) -> None:
+        if len(self._present) >= self.PRESENCE_LIMIT:
+            self._present.clear()
+        self._present[key] = present
 
     def refresh(self) -> int:
         """Take the baseline count if there is none; publish it. One scan per baseline."""
@@ -166,20 +180,28 @@ class CountingMap(MutableMapping[K, V]):
         return self.inner[key]
 
     def get(self, key: K, default: Any = None) -> Any:
-        return self.inner.get(key, default)
+        missing = _MISSING
+        value = self.inner.get(key, missing)
+        self._note(key, value is not missing)
+        return default if value is missing else value
 
     def __contains__(self, key: object) -> bool:
-        return key in self.inner
+        present = key in self.inner
+        self._note(key, present)  # type: ignore[arg-type]
+        return present
 
     def __setitem__(self, key: K, value: V) -> None:
         before = self.refresh()  # baseline taken before the write, so it is not counted twice
-        new = key not in self.inner
+        known = self._present.get(key)
+        new = (key not in self.inner) if known is None else not known
         self.inner[key] = value
+        self._note(key, True)
         if new:
             self._move(before, +1)
 
     def __delitem__(self, key: K) -> None:
         before = self.refresh()
+        self._present.pop(key, None)
         del self.inner[key]
         self._move(before, -1)
 

@@ -12,6 +12,7 @@ only after the sends are flushed: Faust flushes the producer before committing).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Protocol, cast
 
@@ -138,6 +139,9 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
                 continue
             for entry in entries:
                 await _publish_one(entry, where)
+                # A hop holds a whole batch and sends rarely suspend: let the analyse agent
+                # hand the pool its next batch meanwhile, or the pool idles until we finish.
+                await asyncio.sleep(0)
 
     async def _publish_one(entry: HopEntry, where: Coordinates) -> None:
         metrics.messages_in.labels("publish").inc()
@@ -161,11 +165,6 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
 
 def _field(record: OutRecord, name: str) -> str:
     return str(record.value.get(name, "unknown")) if record.value else "unknown"
-
-
-def _key(key: bytes | None) -> str | None:
-    """A message key (the article id) for a log line."""
-    return key.decode("utf-8", "replace")[:200] if key else None
 
 
 def _article_id(data: Any) -> str | None:

@@ -133,6 +133,31 @@ def test_counting_map_scans_once_then_follows_writes() -> None:
     assert table.get("other") == "3" and "old2" in table and "old1" not in table
 
 
+class LookupCounting(dict[str, str]):
+    lookups = 0
+
+    def __contains__(self, key: object) -> bool:
+        type(self).lookups += 1
+        return super().__contains__(key)
+
+
+def test_a_write_after_a_read_of_the_same_key_needs_no_second_lookup() -> None:
+    metrics = create_metrics()
+    inner = LookupCounting(seen="x")
+    table = CountingMap(inner, metrics.table_keys, "events")
+    table.refresh()
+    LookupCounting.lookups = 0
+    for key in ("seen", "fresh"):  # the events merge: read, then write the same key
+        table.get(key)
+        table[key] = "v"
+        table[key] = "w"
+    assert LookupCounting.lookups == 0
+    assert value(metrics, "stream_table_keys", table="events") == 2 == dict.__len__(inner)
+    table.invalidate()  # the partition moved: what was learnt no longer holds
+    table["other"] = "v"
+    assert LookupCounting.lookups == 1
+
+
 def test_counting_map_recounts_after_invalidate() -> None:
     metrics = create_metrics()
     inner: dict[str, str] = {}
