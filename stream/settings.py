@@ -8,6 +8,7 @@ once. Inconsistent security settings raise :class:`~stream.errors.ConfigError`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,10 +72,11 @@ class Settings(BaseSettings):
     validate_output: bool = Field(True, description="validate outgoing records against schemas/")
 
     # --- worker -----------------------------------------------------------------------
-    analyse_processes: int = Field(
-        2, ge=0, le=64,
+    analyse_processes: int | None = Field(
+        None, ge=0, le=64,
         description="processes cleaning and extracting next to the worker's own; 0 runs "
-                    "them in the worker process")
+                    "them in the worker process; unset: one fewer than the CPUs, at least 1 "
+                    "(the worker's own process keeps a core for Kafka I/O and dedup)")
     batch_size: int = Field(
         64, ge=1, le=10000, description="raw articles analysed and forwarded together")
     batch_seconds: float = Field(
@@ -118,6 +120,13 @@ class Settings(BaseSettings):
     @property
     def broker_list(self) -> list[str]:
         return [b for b in self.brokers.split(",") if b]
+
+    @property
+    def pool_processes(self) -> int:
+        """``analyse_processes``, or one fewer than the CPUs this process may use."""
+        if self.analyse_processes is not None:
+            return self.analyse_processes
+        return max(1, len(os.sched_getaffinity(0)) - 1)
 
     @property
     def output_topics(self) -> tuple[str, ...]:

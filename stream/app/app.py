@@ -70,7 +70,7 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         autodiscover=False,
     )
     steps = build_steps(settings)
-    pool = AnalysePool(settings, steps, settings.analyse_processes)
+    pool = AnalysePool(settings, steps, settings.pool_processes)
     topics = declare_topics(app, settings)
     tables = declare_tables(app)
     board = StatusBoard()

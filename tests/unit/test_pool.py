@@ -88,3 +88,11 @@ async def test_a_process_dying_costs_only_the_message_that_kills_it(settings: Se
     assert [_url(r) for i, r in enumerate(results) if i != 3] == [f"u{n}" for n in range(6)]
     assert [_url(r) for r in after] == ["u0", "u1"]
     assert pool.restarts >= 1
+
+
+def test_pool_size_defaults_to_one_fewer_than_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    assert Settings().pool_processes == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert Settings().pool_processes == 1
+    assert Settings(analyse_processes=0).pool_processes == 0
