@@ -8,6 +8,7 @@ import faust
 
 from stream.app.agents import ProducerOutbox, register_agents
 from stream.app.health import register_health
+from stream.app.rebalance import register_rebalance_guards
 from stream.app.status import StatusBoard, register_status
 from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
@@ -76,6 +77,7 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
     board = StatusBoard()
     register_agents(app, steps, topics, tables, metrics, pool, ProducerOutbox(app), board)
     register_health(app, metrics)
+    register_rebalance_guards(app)
     register_watchdog(app, metrics)
     register_status(app, board, metrics)
     return Service(app=app, topics=topics, tables=tables, metrics=metrics, steps=steps, pool=pool)

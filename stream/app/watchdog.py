@@ -28,6 +28,8 @@ CHECK_SECONDS = 5.0
 STALL_SECONDS = 20.0
 GIVE_UP_SECONDS = 60.0
 EXIT_CODE = 70
+#: A check this late means the whole process stood still (the timer could not run).
+FROZEN_SECONDS = 3 * CHECK_SECONDS
 
 
 @dataclass
@@ -38,6 +40,16 @@ class StallTracker:
     moved_at: dict[Any, float] = field(default_factory=dict)
     kicked_at: float | None = None
     noted_not_ready: bool = False
+    checked_at: float | None = None
+
+    def resumed_after_freeze(self, now: float) -> bool:
+        """True if the process itself stood still since the last check ended (SIGSTOP,
+        a blocked loop): that time is not the consumer's, so every clock starts again."""
+        frozen = self.checked_at is not None and now - self.checked_at > FROZEN_SECONDS
+        if frozen:
+            self.moved_at.clear()
+            self.kicked_at = None
+        return frozen
 
     def stalled(self, now: float, read: dict[Any, int | None], lag: dict[Any, int]) -> list[Any]:
         stuck = []
@@ -61,38 +73,48 @@ def register_watchdog(app: faust.App, metrics: Metrics) -> None:
 
     @app.timer(interval=CHECK_SECONDS)  # type: ignore[untyped-decorator]
     async def watch_for_stalls() -> None:
-        ready = is_ready(app)
-        consumer: Any = app.consumer
-        changelogs = set(app.tables.changelog_topics)
-        tps = [tp for tp in consumer.assignment() if tp.topic not in changelogs]
-        if not tps:
-            return
-        try:  # ask the broker: a stalled fetcher would leave cached highwaters stale too
-            ends = await consumer.highwaters(*tps)
-        except Exception:
-            return
-        read = {tp: consumer._read_offset.get(tp) for tp in tps}
-        lag = {tp: ends[tp] - ((read[tp] + 1) if read[tp] is not None else 0)
-               for tp in tps if ends.get(tp) is not None}
-        now = time.monotonic()
-        stuck = tracker.stalled(now, read, lag)
-        if not stuck:
-            return
-        if not ready:
-            # Recovering a large table also holds the streams still, for as long as it
-            # takes: never act then (a restart would only start the recovery again).
-            if not tracker.noted_not_ready:
-                log.info("worker_waiting_not_ready", partitions=[str(tp) for tp in stuck],
-                         **_diagnostics(app, consumer))
-                tracker.noted_not_ready = True
-            return
-        if tracker.kicked_at is None:
-            tracker.kicked_at = now
-            await _kick(app, consumer, tps, stuck)
-        elif now - tracker.kicked_at >= GIVE_UP_SECONDS:
-            log.error("worker_stalled_exiting", partitions=[str(tp) for tp in stuck],
-                      exit_code=EXIT_CODE)
-            os._exit(EXIT_CODE)
+        try:
+            if not tracker.resumed_after_freeze(time.monotonic()):
+                await _check(app, tracker)
+        finally:  # from the end of a check: a slow broker answer is not a freeze
+            tracker.checked_at = time.monotonic()
+
+
+async def _check(app: faust.App, tracker: StallTracker) -> None:
+    consumer: Any = app.consumer
+    changelogs = set(app.tables.changelog_topics)
+    tps = [tp for tp in consumer.assignment() if tp.topic not in changelogs]
+    if not tps:
+        return
+    try:  # ask the broker: a stalled fetcher would leave cached highwaters stale too
+        ends = await consumer.highwaters(*tps)
+    except Exception:
+        return
+    # Readiness after the request: a rebalance may have started while it ran (e.g.
+    # the group dropped this worker while it was frozen), and then nothing is touched.
+    ready = is_ready(app)
+    read = {tp: consumer._read_offset.get(tp) for tp in tps}
+    lag = {tp: ends[tp] - ((read[tp] + 1) if read[tp] is not None else 0)
+           for tp in tps if ends.get(tp) is not None}
+    now = time.monotonic()
+    stuck = tracker.stalled(now, read, lag)
+    if not stuck:
+        return
+    if not ready:
+        # Recovering a large table also holds the streams still, for as long as it
+        # takes: never act then (a restart would only start the recovery again).
+        if not tracker.noted_not_ready:
+            log.info("worker_waiting_not_ready", partitions=[str(tp) for tp in stuck],
+                     **_diagnostics(app, consumer))
+            tracker.noted_not_ready = True
+        return
+    if tracker.kicked_at is None:
+        tracker.kicked_at = now
+        await _kick(app, consumer, tps, stuck)
+    elif now - tracker.kicked_at >= GIVE_UP_SECONDS:
+        log.error("worker_stalled_exiting", partitions=[str(tp) for tp in stuck],
+                  exit_code=EXIT_CODE)
+        os._exit(EXIT_CODE)
 
 
 def _diagnostics(app: faust.App, consumer: Any) -> dict[str, Any]:
@@ -110,10 +132,16 @@ def _diagnostics(app: faust.App, consumer: Any) -> dict[str, Any]:
 async def _kick(app: faust.App, consumer: Any, tps: list[Any], stuck: list[Any]) -> None:
     log.warning("worker_stalled_resuming", partitions=[str(tp) for tp in stuck],
                 seconds=STALL_SECONDS, **_diagnostics(app, consumer))
-    consumer.resume_partitions(set(tps))
-    await consumer.perform_seek()
-    app.flow_control.resume()
-    consumer.resume_flow()
-    fetcher: Any = getattr(app, "_fetcher", None)
-    if fetcher is not None:
-        await fetcher.maybe_start()
+    try:
+        consumer.resume_partitions(set(tps))
+        await consumer.perform_seek()
+        app.flow_control.resume()
+        consumer.resume_flow()
+        fetcher: Any = getattr(app, "_fetcher", None)
+        if fetcher is not None:
+            await fetcher.maybe_start()
+    except Exception as exc:
+        # Typically a rebalance began meanwhile (IllegalStateError: partition no longer
+        # assigned); its recovery seeks and resumes anyway. An exception escaping a Faust
+        # timer would crash the worker: log it, the give-up deadline still stands.
+        log.warning("worker_stall_resume_failed", error=repr(exc)[:300])

@@ -123,6 +123,17 @@ class WorkerProcess:
                 time.sleep(0.3)
         raise AssertionError(f"worker not ready in {timeout}s:\n{self.log_tail()}")
 
+    def ready(self) -> bool:
+        """/readyz: partitions assigned, tables recovered and no rebalance running."""
+        import urllib.request
+
+        url = f"http://127.0.0.1:{self.env.web_port}/readyz"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bool(orjson.loads(response.read()).get("ready"))
+        except OSError:  # 503 while not ready, or not answering yet
+            return False
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 

@@ -261,6 +261,25 @@ def logs_of(*workers: WorkerProcess) -> str:
     return "\n".join(f"--- {w.log_path.name}\n{w.log_tail(25)}" for w in workers)
 
 
+def wait_group_formed(started: list[WorkerProcess], timeout: float = 90.0) -> None:
+    """Wait until every worker is ready together: all joined the group and recovered.
+
+    ``wait_ready`` only sees the web server answer. Without this the fault could hit the
+    first worker before the second one ever joined (on an idle machine it usually did:
+    "publish counts [30.0, 0.0]"), and the test then checked a one-member group taking
+    its partitions back rather than one worker taking over from another, which it names.
+    """
+    deadline = time.monotonic() + timeout
+    together = 0
+    while time.monotonic() < deadline:
+        together = together + 1 if all(w.ready() for w in started) else 0
+        if together >= 3:  # a rebalance still starting would make one of them not ready
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the workers were never ready together in {timeout}s\n"
+                         f"{logs_of(*started)}")
+
+
 @contextlib.contextmanager
 def workers(env: Env, tmp_path: Path, count: int) -> Iterator[list[WorkerProcess]]:
     # Two workers cannot share a RocksDB directory nor a web port: each gets its own.
@@ -368,6 +387,7 @@ def test_worker_sigstopped_past_session_timeout_while_another_takes_over(
         first.wait_ready()
         second.start()
         second.wait_ready()
+        wait_group_formed([first, second])
 
         async def scenario() -> None:
             async with Watcher(env, BROKERS) as watcher:
@@ -407,6 +427,7 @@ def test_two_workers_one_sigkilled_the_other_takes_over(tmp_path: Path) -> None:
         first.wait_ready()
         second.start()
         second.wait_ready()
+        wait_group_formed([first, second])
 
         async def scenario() -> None:
             async with Watcher(env, BROKERS) as watcher:
