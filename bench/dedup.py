@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from datasketch import MinHash, MinHashLSH
 
+from bench.scoring import Counts
 from stream.core import dedup
 from stream.core.clean import clean_article, fold_for_matching
 from stream.core.clean.normalize import word_tokens
@@ -71,29 +72,6 @@ class Pair:
     b: str
     duplicate: bool
     kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def cell(self) -> str:
-        return f"{self.precision:5.3f} {self.recall:5.3f} {self.f1:5.3f}"
 
 
 # ---------------------------------------------------------------- corpus

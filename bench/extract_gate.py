@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.scoring import Counts  # noqa: E402
 from stream.core.clean import clean_article  # noqa: E402
 from stream.core.extract import FootballExtractor, default_extractor  # noqa: E402
 from stream.core.models import CleanArticle, Extraction, MatchResult, RawArticle  # noqa: E402
@@ -51,31 +52,6 @@ from stream.core.models import CleanArticle, Extraction, MatchResult, RawArticle
 GOLD_DIR = ROOT / "tests" / "fixtures" / "extract_gold"
 ENTITY_TYPES = ("person", "club", "competition", "venue", "organisation")
 _QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass

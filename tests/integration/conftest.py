@@ -94,6 +94,15 @@ def env(tmp_path: Path) -> Env:
     return environment
 
 
+def run_cli(env: Env, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, configured like the worker, through the environment."""
+    proc = subprocess.run([sys.executable, "-m", "stream.cli", *args], cwd=REPO,
+                          env={**os.environ, **env.vars}, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 class WorkerProcess:
     def __init__(self, env: Env, log_path: Path) -> None:
         self.env = env

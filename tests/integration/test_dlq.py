@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import subprocess
-import sys
 from typing import Any
 
 import orjson
@@ -20,21 +17,13 @@ from stream.errors import Reason
 from stream.kafka import offset_bounds, read_ranges, start_reader
 from stream.steps import Coordinates, Steps
 
-from .conftest import BROKERS, REPO, Env
+from .conftest import BROKERS, Env, run_cli
 
 pytestmark = pytest.mark.kafka
 
 BAD_JSON = b"{not json"
 NO_BODY = orjson.dumps({"source": "t", "title": "no body"})
 NOT_UTF8 = b"\xff\xfe\x00bad"
-
-
-def _stream(env: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "stream.cli", *args], cwd=REPO,
-                          env={**os.environ, **env.vars}, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 def _letters(env: Env) -> list[tuple[str, bytes]]:
@@ -87,7 +76,7 @@ def _raw(env: Env) -> list[Any]:
 
 def test_dlq_list_shows_every_dead_letter_with_its_reason_and_origin(env: Env) -> None:
     asyncio.run(_publish(env.topic("dlq"), _letters(env)))
-    table = _stream(env, "dlq", "list").stdout.splitlines()
+    table = run_cli(env, "dlq", "list").stdout.splitlines()
     assert table[0].split()[:3] == ["dlq", "p/offset", "reason"]
     assert [row.split()[1] for row in table[1:-1]] == [
         "invalid_json", "schema_violation", "invalid_utf8", "too_large", "internal_error"]
@@ -95,20 +84,20 @@ def test_dlq_list_shows_every_dead_letter_with_its_reason_and_origin(env: Env) -
     assert table[-1] == ("5 dead letters: internal_error=1, invalid_json=1, invalid_utf8=1, "
                          "schema_violation=1, too_large=1")
     [only] = [orjson.loads(line) for line in
-              _stream(env, "dlq", "list", "--reason", "invalid_json", "--json").stdout.splitlines()]
+              run_cli(env, "dlq", "list", "--reason", "invalid_json", "--json").stdout.splitlines()]
     assert only["reason"] == "invalid_json" and only["size"] == len(BAD_JSON)
-    short = _stream(env, "dlq", "list", "--max", "1").stdout.splitlines()
+    short = run_cli(env, "dlq", "list", "--max", "1").stdout.splitlines()
     assert len(short) == 3 and short[-1].startswith("5 dead letters (showing 1): ")
 
 
 def test_redrive_sends_each_dead_letter_back_once(env: Env) -> None:
     asyncio.run(_publish(env.topic("dlq"), _letters(env)))
 
-    dry = _stream(env, "dlq", "redrive", "--dry-run")
+    dry = run_cli(env, "dlq", "redrive", "--dry-run")
     assert len([line for line in dry.stdout.splitlines() if line.startswith("would redrive")]) == 3
     assert _raw(env) == []  # a dry run sends nothing and records nothing
 
-    one = _stream(env, "dlq", "redrive", "--reason", "invalid_json")
+    one = run_cli(env, "dlq", "redrive", "--reason", "invalid_json")
     assert "redrove 1 dead letters" in one.stderr
     [first] = _raw(env)
     assert (first.key, first.value) == (b"key-1", BAD_JSON)  # original bytes and key
@@ -116,22 +105,22 @@ def test_redrive_sends_each_dead_letter_back_once(env: Env) -> None:
     assert headers["redrive"] == b"1" and headers["dlq-reason"] == b"invalid_json"
     assert headers["redriven-from"] == f"{env.topic('dlq')}/0/0".encode()
 
-    again = _stream(env, "dlq", "redrive", "--reason", "invalid_json")
+    again = run_cli(env, "dlq", "redrive", "--reason", "invalid_json")
     assert "redrove 0 dead letters" in again.stderr  # reading started past its mark
     assert len(_raw(env)) == 1
 
-    rest = _stream(env, "dlq", "redrive")  # the other reasons; invalid_json stays done
+    rest = run_cli(env, "dlq", "redrive")  # the other reasons; invalid_json stays done
     assert "redrove 2 dead letters" in rest.stderr
     assert "skipped 1 already redriven, 1 truncated, 1 not from the raw topic" in rest.stderr
     assert "was truncated in the dead letter, skipped" in rest.stderr  # the warning
     assert [r.value for r in _raw(env)] == [BAD_JSON, NO_BODY, NOT_UTF8]
 
-    assert "redrove 0 dead letters" in _stream(env, "dlq", "redrive").stderr
+    assert "redrove 0 dead letters" in run_cli(env, "dlq", "redrive").stderr
     assert len(_raw(env)) == 3
 
     # A new dead letter later on: only it goes.
     late = orjson.loads(_letters(env)[0][1])
     late["original_b64"] = base64.b64encode(b"{late").decode()
     asyncio.run(_publish(env.topic("dlq"), [("key-9", orjson.dumps(late))]))
-    assert "redrove 1 dead letters" in _stream(env, "dlq", "redrive").stderr
+    assert "redrove 1 dead letters" in run_cli(env, "dlq", "redrive").stderr
     assert [r.value for r in _raw(env)][-1] == b"{late"

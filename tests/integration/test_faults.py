@@ -280,6 +280,23 @@ def wait_group_formed(started: list[WorkerProcess], timeout: float = 90.0) -> No
                          f"{logs_of(*started)}")
 
 
+def start_group(first: WorkerProcess, second: WorkerProcess) -> None:
+    """Start the two workers one after the other and wait until they form one group."""
+    first.start()
+    first.wait_ready()
+    second.start()
+    second.wait_ready()
+    wait_group_formed([first, second])
+
+
+def busiest(first: WorkerProcess, second: WorkerProcess
+            ) -> tuple[WorkerProcess, WorkerProcess, dict[WorkerProcess, float]]:
+    """The worker running the publish stage (the dedup memory), the other, and both counts."""
+    counts = {w: publish_count(w) for w in (first, second)}
+    busy = max(counts, key=lambda w: counts[w])
+    return busy, (second if busy is first else first), counts
+
+
 @contextlib.contextmanager
 def workers(env: Env, tmp_path: Path, count: int) -> Iterator[list[WorkerProcess]]:
     # Two workers cannot share a RocksDB directory nor a web port: each gets its own.
@@ -383,11 +400,7 @@ def test_worker_sigstopped_past_session_timeout_while_another_takes_over(
     corpus = make_corpus(originals=300, copies=80, seed=13)
     session_timeout = float(env.vars["STREAM_SESSION_TIMEOUT_SECONDS"])
     with workers(env, tmp_path, 2) as (first, second):
-        first.start()
-        first.wait_ready()
-        second.start()
-        second.wait_ready()
-        wait_group_formed([first, second])
+        start_group(first, second)
 
         async def scenario() -> None:
             async with Watcher(env, BROKERS) as watcher:
@@ -395,9 +408,7 @@ def test_worker_sigstopped_past_session_timeout_while_another_takes_over(
                     produce_paced(BROKERS, env.topic("raw"), corpus.articles, per_second=20))
                 assert await watcher.progress(30, timeout=90), logs_of(first, second)
                 # Freeze the worker that runs the publish stage (the dedup memory).
-                counts = {w: publish_count(w) for w in (first, second)}
-                frozen = max(counts, key=lambda w: counts[w])
-                other = second if frozen is first else first
+                frozen, other, counts = busiest(first, second)
                 assert frozen.proc is not None
                 frozen.proc.send_signal(signal.SIGSTOP)
                 print(f"SIGSTOP {frozen.log_path.name} (publish counts {list(counts.values())}) "
@@ -423,20 +434,14 @@ def test_two_workers_one_sigkilled_the_other_takes_over(tmp_path: Path) -> None:
     env = make_env(tmp_path, "r")
     corpus = make_corpus(originals=240, copies=60, seed=14)
     with workers(env, tmp_path, 2) as (first, second):
-        first.start()
-        first.wait_ready()
-        second.start()
-        second.wait_ready()
-        wait_group_formed([first, second])
+        start_group(first, second)
 
         async def scenario() -> None:
             async with Watcher(env, BROKERS) as watcher:
                 producing = asyncio.create_task(
                     produce_paced(BROKERS, env.topic("raw"), corpus.articles, per_second=25))
                 assert await watcher.progress(30, timeout=90), logs_of(first, second)
-                counts = {w: publish_count(w) for w in (first, second)}
-                victim = max(counts, key=lambda w: counts[w])
-                survivor = second if victim is first else first
+                victim, survivor, counts = busiest(first, second)
                 victim.kill(signal.SIGKILL)
                 print(f"kill -9 {victim.log_path.name} (publish counts {list(counts.values())}) "
                       f"after {watcher.settled} settled")

@@ -22,7 +22,7 @@ from stream.inputs import Payload, iter_payloads
 from stream.kafka import committed_offsets, offset_bounds, read_ranges, start_reader
 from stream.steps import Steps
 
-from .conftest import REPO, Collected, Env, WorkerProcess, collect, produce
+from .conftest import REPO, Collected, Env, WorkerProcess, collect, produce, run_cli
 
 pytestmark = pytest.mark.kafka
 SAMPLES = REPO / "samples" / "articles.jsonl"
@@ -31,15 +31,6 @@ OUTPUTS = ["enriched", "duplicates", "match_results", "quotes", "dlq"]
 
 def _payloads() -> list[Payload]:
     return list(iter_payloads([str(SAMPLES)]))
-
-
-def _stream(env: Env, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real command line, configured like the worker, through the environment."""
-    proc = subprocess.run([sys.executable, "-m", "stream.cli", *args], cwd=REPO,
-                          env={**os.environ, **env.vars}, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 def _send(env: Env, payloads: list[Payload]) -> None:
@@ -74,7 +65,7 @@ def test_replaying_the_same_range_twice_adds_no_article_and_no_event(
     assert set(first.keys("duplicates")) == set(expected["duplicates"])
 
     for _ in range(2):
-        out = _stream(env, "replay", "--from", "0", "--to", str(len(payloads)))
+        out = run_cli(env, "replay", "--from", "0", "--to", str(len(payloads)))
         assert f"replayed {len(payloads)} messages" in out.stderr
 
     # Each pass re-emits every article under its own key (the owner is recognised as
@@ -112,13 +103,13 @@ def test_replay_by_time_range_into_another_topic_keeps_keys_values_and_headers(
     time.sleep(0.2)
     _send(env, payloads[3:])
     target = env.topic("dlq")  # any existing delete-policy topic (compacted ones need keys)
-    out = _stream(env, "replay", "--from", middle.isoformat(), "--into", target, "--rate", "100")
+    out = run_cli(env, "replay", "--from", middle.isoformat(), "--into", target, "--rate", "100")
     assert f"replayed {len(payloads) - 3} messages" in out.stderr
     copied = asyncio.run(_read_all(env, target))
     assert [(r.key, r.value) for r in copied] == [(p.key, p.value) for p in payloads[3:]]
     assert dict(copied[0].headers)["replayed-from"] == f"{env.topic('raw')}/0/3".encode()
 
-    before = _stream(env, "replay", "--from", "0", "--to", middle.isoformat(), "--into", target)
+    before = run_cli(env, "replay", "--from", "0", "--to", middle.isoformat(), "--into", target)
     assert "replayed 3 messages" in before.stderr
 
     bad = subprocess.run([sys.executable, "-m", "stream.cli", "replay", "--from", "0",
@@ -153,16 +144,16 @@ def test_backfill_is_versioned_repeatable_and_diffable(env: Env) -> None:
     middle = datetime.now(UTC)
     time.sleep(0.2)
 
-    _stream(env, "backfill", "--since", "2000-01-01", "--version", "v1")
+    run_cli(env, "backfill", "--since", "2000-01-01", "--version", "v1")
     once = _version(env, "v1", "enriched")
-    again = _stream(env, "backfill", "--since", "2000-01-01", "--version", "v1")
+    again = run_cli(env, "backfill", "--since", "2000-01-01", "--version", "v1")
     assert "committed group" in again.stderr
     twice = _version(env, "v1", "enriched")
     assert len(twice) == 2 * len(once) and _by_key(twice) == _by_key(once)  # same keys, values
     assert _by_key(once) == _batch(env, payloads[:1])["enriched"]
 
     _send(env, payloads[1:])
-    _stream(env, "backfill", "--since", "2000-01-01", "--version", "v2")
+    run_cli(env, "backfill", "--since", "2000-01-01", "--version", "v2")
     expected = _batch(env, payloads)
     for name, output in (("enriched", "enriched"), ("duplicates", "duplicates"),
                          ("match_results", "match_results"), ("quotes", "quotes")):
@@ -171,11 +162,11 @@ def test_backfill_is_versioned_repeatable_and_diffable(env: Env) -> None:
     assert asyncio.run(_read_all(env, env.topic("enriched"))) == []  # live outputs untouched
 
     # --since: only what arrived after the moment.
-    _stream(env, "backfill", "--since", middle.isoformat(), "--version", "late")
+    run_cli(env, "backfill", "--since", middle.isoformat(), "--version", "late")
     assert set(_by_key(_version(env, "late", "enriched"))) == \
         set(_batch(env, payloads[1:])["enriched"])
 
-    report = orjson.loads(_stream(env, "diff", "v1", "v2", "--json").stdout)
+    report = orjson.loads(run_cli(env, "diff", "v1", "v2", "--json").stdout)
     enriched = report["outputs"]["enriched"]
     assert set(enriched["added"]) == set(expected["enriched"]) - set(_by_key(once))
     assert enriched["removed"] == [] and enriched["changed"] == {}
@@ -183,9 +174,9 @@ def test_backfill_is_versioned_repeatable_and_diffable(env: Env) -> None:
     # The derby's event gained the second report of it: changed, in article_ids only.
     assert "article_ids" in [f for fields in report["outputs"]["match_results"]["changed"].values()
                              for f in fields]
-    same = _stream(env, "diff", "v2", "v2")
+    same = run_cli(env, "diff", "v2", "v2")
     assert "no differences between v2 and v2" in same.stdout
-    table = _stream(env, "diff", "live", "v2").stdout
+    table = run_cli(env, "diff", "live", "v2").stdout
     assert table.splitlines()[0].split() == ["output", "live", "v2", "added", "removed", "changed"]
 
     group = f"{env.settings.app_id}-backfill-v2"

@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -260,10 +259,10 @@ class DedupState:
                 self._forget(article_id)
 
     def _forget(self, article_id: str) -> None:
-        stored_text = self.memory.pop(f"a:{article_id}", None)
-        if stored_text is None:
-            return
-        self.index.drop(article_id, _unpack(stored_text))
+        self.memory.pop(f"a:{article_id}", None)
+        stored = self.index.stored.get(article_id)
+        if stored is not None:
+            self.index.drop(article_id, stored)
 
     @property
     def watermark(self) -> str:
@@ -310,9 +309,7 @@ def _pack(day: str, sig: Signature, content: str, sequence: int) -> str:
     return f"{day}|{sig.shingles}|{pack_values(sig.values)}|{content}|{sequence}"
 
 
-@lru_cache(maxsize=16384)
 def _unpack(stored: str) -> Stored:
-    """Parsed once per stored value: hot candidates are compared again and again."""
     day, size, values, content, sequence = stored.split("|")
     return Stored(day=day, shingles=int(size), values=unpack_values(values),
                   content_hash=content, sequence=int(sequence))

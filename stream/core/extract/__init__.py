@@ -12,7 +12,7 @@ surnames of KB people whose club the article names, bare parts of named clubs ("
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
@@ -183,19 +183,8 @@ class FootballExtractor:
         known: list[EntityMention] = []
         append = known.append
         new = _new_tuple
-        entries = self._refs
         zeros = ZEROS
-        unambiguous: set[str] | None = None
-        for start, end, ids in raw:
-            if len(ids) == 1:
-                entry = entries.get(ids[0])
-            else:
-                if unambiguous is None:
-                    unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
-                entry = self._choose(ids, text[start:end], unambiguous)
-            if entry is None:
-                continue
-            etype, ref = entry[0], entry[1]
+        for start, end, etype, ref in self._resolved(text, raw):
             if etype == "club":
                 if end - start <= 3 and _opens_a_name(text, start, end):
                     continue
@@ -237,10 +226,13 @@ class FootballExtractor:
     def _kb_spans(self, text: str, folded: str
                   ) -> list[tuple[int, int, EntityType, Ref]]:
         """Knowledge-base mentions as ``(start, end, type, ref)``, in text order."""
-        raw = self.gazetteer.find_spans(text, folded)
+        return list(self._resolved(text, self.gazetteer.find_spans(text, folded)))
+
+    def _resolved(self, text: str, raw: list[tuple[int, int, tuple[str, ...]]]
+                  ) -> Iterator[tuple[int, int, EntityType, Ref]]:
+        """The gazetteer's spans with one knowledge-base entry each (ambiguous aliases
+        resolved by ``_choose``; spans it cannot resolve are left out)."""
         refs = self._refs
-        mentions: list[tuple[int, int, EntityType, Ref]] = []
-        append = mentions.append
         unambiguous: set[str] | None = None
         for start, end, ids in raw:
             if len(ids) == 1:
@@ -250,8 +242,7 @@ class FootballExtractor:
                     unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
                 entry = self._choose(ids, text[start:end], unambiguous)
             if entry is not None:
-                append((start, end, entry[0], entry[1]))
-        return mentions
+                yield start, end, entry[0], entry[1]
 
     def _choose(self, ids: Sequence[str], surface: str,
                 unambiguous: set[str]) -> tuple[EntityType, Ref, str] | None:
