@@ -139,8 +139,10 @@ def process(paths: tuple[str, ...], source: str | None) -> None:
     out = sys.stdout.buffer
     payloads = iter_payloads(paths or ("-",), source=source or DEFAULT_SOURCE)
     for record in process_payloads(steps, payloads):
-        steps.encode(record)  # validates against the schema exactly as the worker does
-        line = {"topic": steps.topic_of(record), "key": record.key, "value": record.value}
+        # Encoded (and validated against its schema) exactly as the worker does.
+        encoded = steps.encode(record)
+        value = None if encoded.value is None else orjson.Fragment(encoded.value)
+        line = {"topic": encoded.topic, "key": record.key, "value": value}
         out.write(orjson.dumps(line) + b"\n")
     out.flush()
 

@@ -7,6 +7,8 @@ past this module the core trusts its types.
 from __future__ import annotations
 
 import base64
+import math
+import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,11 +27,13 @@ from stream.core.models import (
     Extraction,
     Fingerprint,
     MatchResult,
+    PreparedArticle,
     Quote,
     RawArticle,
     Ref,
 )
-from stream.errors import Reason, RejectedInput, SchemaError
+from stream.core.records import Spliced
+from stream.errors import CodecError, Reason, RejectedInput, SchemaError
 
 SCHEMA_VERSION = 1
 #: Logical output -> schema name carried in the ``schema`` header.
@@ -40,6 +44,8 @@ SCHEMA_OF_OUTPUT = {
     "quotes": "quote",
     "dlq": "dead_letter",
 }
+#: Output schemas of article records (the ones a ``records.Spliced`` value fills).
+ARTICLE_SCHEMAS = ("enriched_article", "duplicate")
 #: Embedding more than this much of a rejected original would not fit a Kafka message.
 DLQ_ORIGINAL_LIMIT = 4 * 1024 * 1024
 
@@ -73,11 +79,43 @@ class SchemaRegistry:
         return self._validators[name]
 
     def first_error(self, name: str, value: object) -> str | None:
-        try:
-            self.validator(name)(value)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            return _describe(exc)
-        return None
+        return _first_error(self.validator(name), value)
+
+    def part_validator(self, name: str, fields: frozenset[str]) -> Callable[[object], object]:
+        """A validator of ``fields`` of schema ``name`` alone: an object with those
+        properties (the ones the schema requires among them required, no others).
+
+        A record made in two parts (``records.Spliced``: the body where the article was
+        analysed, the rest where it is published) is checked part by part, each where it
+        is made, and never parsed back to be checked whole.
+        """
+        key = f"{name}|{','.join(sorted(fields))}"
+        if key not in self._validators:
+            schema = self.schema(name)
+            properties = schema.get("properties", {})
+            unknown = fields - properties.keys()
+            if unknown and schema.get("additionalProperties") is False:
+                raise SchemaError(f"schema {name} has no properties {sorted(unknown)}")
+            part = {k: v for k, v in schema.items() if k not in ("properties", "required")}
+            part["properties"] = {k: v for k, v in properties.items() if k in fields}
+            part["required"] = [k for k in schema.get("required", []) if k in fields]
+            try:
+                self._validators[key] = fastjsonschema.compile(part)
+            except fastjsonschema.JsonSchemaDefinitionException as exc:
+                raise SchemaError(f"cannot compile part of schema {name}: {exc}") from exc
+        return self._validators[key]
+
+    def part_error(self, name: str, value: Mapping[str, Any]) -> str | None:
+        """:meth:`first_error` of the fields ``value`` holds (see :meth:`part_validator`)."""
+        return _first_error(self.part_validator(name, frozenset(value)), value)
+
+
+def _first_error(validator: Callable[[object], object], value: object) -> str | None:
+    try:
+        validator(value)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return _describe(exc)
+    return None
 
 
 @cache
@@ -168,49 +206,114 @@ def encode_raw(raw: RawArticle) -> bytes:
 
 
 def encode_analysed(analysed: AnalysedArticle) -> bytes:
-    """Internal hop between the stages; orjson serialises the dataclasses natively."""
+    """An analysed article as JSON (orjson serialises the dataclasses natively): the hop
+    format before 0.3, still read (see :func:`decode_hops`)."""
     return orjson.dumps(analysed)
+
+
+def encode_prepared(prepared: PreparedArticle) -> bytes:
+    """One prepared article: its head (every field but the body) as JSON, then the body
+    as it is, so the reader parses the small head only."""
+    head = orjson.dumps({
+        "article_id": prepared.article_id, "source": prepared.source, "url": prepared.url,
+        "title": prepared.title, "published_at": prepared.published_at,
+        "language": prepared.language, "content_hash": prepared.content_hash,
+        "fingerprint": prepared.fingerprint, "match_results": prepared.match_results,
+        "quotes": prepared.quotes, "short_paragraphs": prepared.short_paragraphs,
+        "entity_count": prepared.entity_count, "body_checked": prepared.body_checked,
+    })
+    return _LENGTH.pack(len(head)) + head + prepared.body
+
+
+def decode_prepared(payload: bytes) -> PreparedArticle:
+    """The inverse of :func:`encode_prepared`; :class:`CodecError` if it is not one."""
+    try:
+        (size,) = _LENGTH.unpack_from(payload)
+        head = orjson.loads(payload[_LENGTH.size:_LENGTH.size + size])
+        body = payload[_LENGTH.size + size:]
+        if not body.startswith(b"{") or not body.endswith(b"}"):
+            raise ValueError("the body is not a JSON object")
+        fingerprint = head["fingerprint"]
+        return PreparedArticle(
+            article_id=head["article_id"], source=head["source"], url=head["url"],
+            title=head["title"], published_at=parse_datetime(head["published_at"]),
+            language=head["language"], content_hash=head["content_hash"],
+            fingerprint=Fingerprint(tuple(fingerprint["values"]), fingerprint["shingles"]),
+            match_results=tuple(_match_from(m) for m in head["match_results"]),
+            quotes=tuple(_quote_from(q) for q in head["quotes"]),
+            short_paragraphs=tuple((i, h) for i, h in head["short_paragraphs"]),
+            entity_count=head["entity_count"], body=body, body_checked=head["body_checked"])
+    except (struct.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise CodecError(f"not a prepared article: {exc!r}"[:300]) from exc
 
 
 @dataclass(frozen=True, slots=True)
 class HopEntry:
-    """One analysed article as it crossed the hop, and when its raw message was written."""
+    """One article as it crossed the hop, and when its raw message was written:
+    ``encode_prepared`` bytes, or the parsed JSON of an analysed article (older format)."""
 
-    data: dict[str, Any]
+    payload: bytes | dict[str, Any]
     raw_timestamp: float | None
 
 
+#: First bytes of a hop message of prepared articles (a JSON hop starts with "{").
+HOP_MAGIC = b"HOP2"
+_LENGTH = struct.Struct(">I")
+#: Raw timestamp (NaN: none) and length of each entry of a hop message.
+_ENTRY = struct.Struct(">dI")
+
+
 def encode_hops(entries: Sequence[tuple[bytes, float | None]], max_bytes: int) -> list[bytes]:
-    """Analysed articles (``encode_analysed`` bytes, raw timestamp) packed into as few hop
+    """Prepared articles (``encode_prepared`` bytes, raw timestamp) packed into as few hop
     messages as fit ``max_bytes`` each: one message per batch instead of one per article
     spares the producer and the dedup stage's consumer most of their per-message work.
     An article larger than ``max_bytes`` travels alone."""
     messages: list[bytes] = []
-    parts: list[bytes] = []
-    size = 0
+    parts: list[bytes] = [HOP_MAGIC]
+    size = len(HOP_MAGIC)
     for payload, raw_timestamp in entries:
-        part = b'{"raw_ts":%b,"analysed":%b}' % (orjson.dumps(raw_timestamp), payload)
-        if parts and size + len(part) > max_bytes:
-            messages.append(_hop_message(parts))
-            parts, size = [], 0
+        part = _ENTRY.pack(math.nan if raw_timestamp is None else raw_timestamp,
+                           len(payload)) + payload
+        if len(parts) > 1 and size + len(part) > max_bytes:
+            messages.append(b"".join(parts))
+            parts, size = [HOP_MAGIC], len(HOP_MAGIC)
         parts.append(part)
-        size += len(part) + 1
-    if parts:
-        messages.append(_hop_message(parts))
+        size += len(part)
+    if len(parts) > 1:
+        messages.append(b"".join(parts))
     return messages
 
 
-def _hop_message(parts: list[bytes]) -> bytes:
-    return b'{"batch":[' + b",".join(parts) + b"]}"
-
-
 def decode_hops(payload: bytes, raw_timestamp: float | None = None) -> list[HopEntry]:
-    """The articles of one hop message; a message of one bare article (written before
-    batching, e.g. still on the topic during an upgrade) is read as a batch of one."""
-    data = orjson.loads(payload)
+    """The articles of one hop message. Older formats, which may still sit on the topic
+    during an upgrade, are read too: a JSON batch (``{"batch": [...]}``) and a message of
+    one bare analysed article (read as a batch of one, ``raw_timestamp`` from its header).
+    Raises :class:`CodecError` when the message is none of these."""
+    if payload.startswith(HOP_MAGIC):
+        return _framed_entries(payload)
+    try:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise CodecError(f"not a hop message: {exc}"[:300]) from exc
     if isinstance(data, dict) and isinstance(data.get("batch"), list):
         return [HopEntry(entry["analysed"], entry.get("raw_ts")) for entry in data["batch"]]
     return [HopEntry(data, raw_timestamp)]
+
+
+def _framed_entries(payload: bytes) -> list[HopEntry]:
+    entries: list[HopEntry] = []
+    at = len(HOP_MAGIC)
+    while at < len(payload):
+        try:
+            raw_ts, size = _ENTRY.unpack_from(payload, at)
+        except struct.error as exc:
+            raise CodecError(f"hop message cut at byte {at}") from exc
+        at += _ENTRY.size
+        if at + size > len(payload):
+            raise CodecError(f"hop message cut at byte {at}: entry of {size} bytes")
+        entries.append(HopEntry(payload[at:at + size], None if math.isnan(raw_ts) else raw_ts))
+        at += size
+    return entries
 
 
 def decode_analysed(payload: bytes) -> AnalysedArticle:
@@ -231,10 +334,7 @@ def analysed_from_data(data: Mapping[str, Any]) -> AnalysedArticle:
             for e in ext["entities"]
         ),
         match_results=tuple(_match_from(m) for m in ext["match_results"]),
-        quotes=tuple(
-            Quote(_req_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1]))
-            for q in ext["quotes"]
-        ),
+        quotes=tuple(_quote_from(q) for q in ext["quotes"]),
     )
     fingerprint = Fingerprint(values=tuple(data["fingerprint"]["values"]),
                               shingles=data["fingerprint"]["shingles"])
@@ -247,6 +347,10 @@ def _ref(value: Mapping[str, str] | None) -> Ref | None:
 
 def _req_ref(value: Mapping[str, str]) -> Ref:
     return Ref(name=value["name"], id=value["id"])
+
+
+def _quote_from(q: Mapping[str, Any]) -> Quote:
+    return Quote(_req_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1]))
 
 
 def _match_from(m: Mapping[str, Any]) -> MatchResult:
@@ -283,9 +387,29 @@ def dead_letter_value(
 
 
 def encode_output(value: Mapping[str, Any], schema: str, registry: SchemaRegistry | None) -> bytes:
-    """Serialise an outgoing record, validating it first when a registry is given."""
+    """Serialise an outgoing record, validating it first when a registry is given.
+
+    A :class:`~stream.core.records.Spliced` record is checked in parts: its fields here,
+    its body only if it was not checked where it was made (see ``check_body``).
+    """
+    if isinstance(value, Spliced):
+        if registry is not None:
+            _raise_on(schema, registry.part_error(schema, value.fields))
+            if not value.body_checked:
+                _raise_on(schema, registry.part_error(schema, value.parsed_body()))
+        return value.to_json()
     if registry is not None:
-        error = registry.first_error(schema, value)
-        if error is not None:
-            raise SchemaError(f"outgoing {schema} violates its schema: {error}")
+        _raise_on(schema, registry.first_error(schema, value))
     return orjson.dumps(value)
+
+
+def check_body(body: Mapping[str, Any], registry: SchemaRegistry) -> None:
+    """Validate an article record's body (``records.body_fields``); raises
+    :class:`SchemaError`. Every schema of :data:`ARTICLE_SCHEMAS` defines the body's
+    fields alike (a test holds them to it), so one check serves them all."""
+    _raise_on(ARTICLE_SCHEMAS[0], registry.part_error(ARTICLE_SCHEMAS[0], body))
+
+
+def _raise_on(schema: str, error: str | None) -> None:
+    if error is not None:
+        raise SchemaError(f"outgoing {schema} violates its schema: {error}")

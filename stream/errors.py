@@ -51,3 +51,7 @@ class RejectedInput(StreamError):
 
 class SchemaError(StreamError):
     """An outgoing record does not match its published schema: a bug, never user input."""
+
+
+class CodecError(StreamError):
+    """An internal message (the hop between the two agents) cannot be read."""

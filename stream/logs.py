@@ -24,6 +24,9 @@ REDACTED_FIELDS = frozenset({
     "password", "sasl_password", "secret", "token", "authorization",
 })
 MAX_FIELD_CHARS = 500
+#: The standard-library parent of the service's loggers, asked for the level (cached by
+#: ``logging``) before building a per-record DEBUG line.
+_SERVICE_LOGGER = logging.getLogger("stream")
 
 
 def redact(logger: Any, method: str,
@@ -87,6 +90,8 @@ def log_published(log: structlog.stdlib.BoundLogger, stage: str, record: OutReco
         log.warning("dead_letter", stage=stage, reason=value.get("reason"), key=record.key,
                     topic=value.get("source_topic"), partition=value.get("partition"),
                     offset=value.get("offset"))
+        return
+    if not _SERVICE_LOGGER.isEnabledFor(logging.DEBUG):  # the line would be dropped anyway
         return
     log.debug("published", stage=stage, output=record.output, key=record.key,
               article_id=value.get("article_id"), duplicate_of=value.get("duplicate_of"))

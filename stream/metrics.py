@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from stream import __version__
 from stream.core.models import OutRecord
+from stream.core.records import entity_count
 from stream.errors import Reason
 
 _STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -121,7 +122,7 @@ def record_published(metrics: Metrics, stage: str, record: OutRecord) -> None:
         metrics.duplicates.labels(str(value.get("kind", "unknown"))).inc()
     elif record.output in EVENT_TYPES:
         metrics.events.labels(record.output).inc()
-    elif record.output == "enriched" and not value.get("entities"):
+    elif record.output == "enriched" and not entity_count(value):
         metrics.extraction_empty.inc()
 
 

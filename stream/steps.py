@@ -6,26 +6,31 @@ Keeping bytes-in/records-out here (and nothing Faust-specific) is what makes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from stream.budget import BudgetExceeded, time_budget
 from stream.codec import (
     SCHEMA_OF_OUTPUT,
+    HopEntry,
     SchemaRegistry,
     analysed_from_data,
+    check_body,
     dead_letter_value,
-    decode_analysed,
+    decode_prepared,
     decode_raw,
-    encode_analysed,
     encode_output,
+    encode_prepared,
     headers_for,
 )
 from stream.core import pipeline
 from stream.core.dedup import NearPolicy
 from stream.core.ids import digest
-from stream.core.models import OutRecord
+from stream.core.models import AnalysedArticle, OutRecord, PreparedArticle
+from stream.core.records import body_fields
 from stream.errors import Reason, RejectedInput
 from stream.settings import Settings
 
@@ -85,19 +90,30 @@ class Steps:
             budget = self.settings.article_time_budget_seconds
             return self.dead_letter(Reason.TIMEOUT, f"not cleaned and extracted within {budget} s",
                                     payload, key, where)
-        return Analysed(analysed.article.article_id, encode_analysed(analysed))
+        return Analysed(analysed.article.article_id, encode_prepared(self.prepare(analysed)))
+
+    def prepare(self, analysed: AnalysedArticle) -> PreparedArticle:
+        """The article ready for the publish step, its body validated here (where
+        articles are analysed in parallel) when outgoing records are validated."""
+        fields = body_fields(analysed.article.text, analysed.extraction.entities)
+        checked = self.settings.validate_output
+        if checked:
+            check_body(fields, self.registry)
+        return pipeline.prepare(analysed, orjson.dumps(fields), body_checked=checked)
 
     def publish_state(self, dedup_memory: MutableMapping[str, str],
                       event_memory: MutableMapping[str, Any]) -> pipeline.PublishState:
         return pipeline.PublishState(dedup_memory, event_memory, self.policy)
 
     def publish(self, payload: bytes, state: pipeline.PublishState) -> list[OutRecord]:
-        return pipeline.publish(decode_analysed(payload), state)
+        """The publish step for the payload :meth:`analyse` returned."""
+        return pipeline.publish_prepared(decode_prepared(payload), state)
 
-    def publish_data(self, data: Mapping[str, Any], state: pipeline.PublishState
-                     ) -> list[OutRecord]:
-        """The same as :meth:`publish` for an article already parsed from a hop batch."""
-        return pipeline.publish(analysed_from_data(data), state)
+    def publish_entry(self, entry: HopEntry, state: pipeline.PublishState) -> list[OutRecord]:
+        """The publish step for one article of a hop message, in either format."""
+        if isinstance(entry.payload, bytes):
+            return self.publish(entry.payload, state)
+        return pipeline.publish(analysed_from_data(entry.payload), state)
 
     def dead_letter(self, reason: Reason, detail: str, payload: bytes, key: bytes | None,
                     where: Coordinates) -> OutRecord:

@@ -23,9 +23,9 @@ from stream.app.health import watch_tables
 from stream.app.status import StatusBoard
 from stream.app.tables import Tables
 from stream.app.topics import Topics
-from stream.codec import HopEntry, decode_hops, encode_hops
+from stream.codec import HopEntry, decode_hops, decode_prepared, encode_hops
 from stream.core.models import OutRecord
-from stream.errors import Reason
+from stream.errors import CodecError, Reason
 from stream.logs import get_logger, log_published
 from stream.metrics import Metrics, record_published
 from stream.pool import AnalysePool, RawItem
@@ -147,14 +147,16 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
         metrics.messages_in.labels("publish").inc()
         started = time.perf_counter()
         try:
-            records = steps.publish_data(entry.data, state)
+            records = steps.publish_entry(entry, state)
         except Exception as exc:
-            article_id = _article_id(entry.data)
+            article_id = _article_id(entry.payload)
             log.exception("publish_failed", partition=where.partition, offset=where.offset,
                           article_id=article_id)
             key = article_id.encode() if article_id else None
+            original = (entry.payload if isinstance(entry.payload, bytes)
+                        else orjson.dumps(entry.payload))
             records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
-                                         orjson.dumps(entry.data), key, where)]
+                                         original, key, where)]
         metrics.stage_seconds.labels("publish").observe(time.perf_counter() - started)
         for record in records:
             await sender.send(record, "publish")
@@ -167,9 +169,14 @@ def _field(record: OutRecord, name: str) -> str:
     return str(record.value.get(name, "unknown")) if record.value else "unknown"
 
 
-def _article_id(data: Any) -> str | None:
+def _article_id(payload: bytes | dict[str, Any]) -> str | None:
+    if isinstance(payload, bytes):
+        try:
+            return decode_prepared(payload).article_id
+        except CodecError:
+            return None
     try:
-        return str(data["article"]["article_id"])
+        return str(payload["article"]["article_id"])
     except (KeyError, TypeError):
         return None
 

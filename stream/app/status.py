@@ -28,6 +28,7 @@ from prometheus_client import Metric
 from stream import __version__
 from stream.app.health import is_ready
 from stream.core.models import OutRecord
+from stream.core.records import entity_count
 from stream.metrics import Metrics
 
 RECENT = 20
@@ -54,7 +55,7 @@ def _name(ref: Any) -> str | None:
 def _enriched(value: Mapping[str, Any]) -> Summary:
     return {"article_id": value.get("article_id"), "source": value.get("source"),
             "title": _cut(value.get("title")), "published_at": value.get("published_at"),
-            "language": value.get("language"), "entities": len(value.get("entities") or []),
+            "language": value.get("language"), "entities": entity_count(value),
             "match_events": len(value.get("match_event_ids") or []),
             "quote_events": len(value.get("quote_event_ids") or [])}
 

@@ -16,9 +16,9 @@ write is a changelog message). The counts per source and paragraph are derived i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from stream.core.clean.normalize import fold_for_matching
 from stream.core.dedup.minhash import signature
@@ -55,6 +55,15 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def short_paragraphs(text: str, policy: LearningPolicy = DEFAULT_LEARNING
+                     ) -> tuple[tuple[int, str], ...]:
+    """``(index, hash)`` of each paragraph short enough to be counted as boilerplate:
+    computed where the article is analysed, so the publish step only looks them up."""
+    return tuple((index, _hash(text[start:end]))
+                 for index, (start, end) in enumerate(paragraph_spans(text))
+                 if end - start <= policy.max_chars)
+
+
 def _hash(paragraph: str) -> str:
     return digest((fold_for_matching(paragraph),), size=8)
 
@@ -82,31 +91,36 @@ class LearningState:
 
     def learned_indices(self, analysed: AnalysedArticle) -> set[int]:
         """Paragraphs of this article that its source repeats in many other articles."""
-        text, source = analysed.article.text, analysed.article.source
+        return self.learned_among(analysed.article.source,
+                                  short_paragraphs(analysed.article.text, self.policy))
+
+    def learned_among(self, source: str, short: Sequence[tuple[int, str]]) -> set[int]:
+        """:meth:`learned_indices` from the article's :func:`short_paragraphs`."""
         counts = self.index.counts
         if not counts:
             return set()
-        found: set[int] = set()
-        for index, (start, end) in enumerate(paragraph_spans(text)):
-            if end - start > self.policy.max_chars:
-                continue
-            if counts.get(f"{source}|{_hash(text[start:end])}", 0) >= self.policy.min_articles:
-                found.add(index)
-        return found
+        least = self.policy.min_articles
+        return {index for index, digest_ in short
+                if counts.get(f"{source}|{digest_}", 0) >= least}
 
     def count(self, analysed: AnalysedArticle, original_text: str) -> None:
         """Count each short paragraph once for this (unique) article; expire old articles."""
+        self.count_short(analysed.article.article_id, analysed.article.source,
+                         analysed.article.published_at,
+                         short_paragraphs(original_text, self.policy))
+
+    def count_short(self, article_id: str, source: str, published_at: datetime | None,
+                    short: Sequence[tuple[int, str]]) -> None:
+        """:meth:`count` from the article's :func:`short_paragraphs` (of its text as it
+        arrived, before any learned paragraph was stripped)."""
         index = self.index
-        article_id = analysed.article.article_id
         if article_id in index.day_of:  # redelivered after a crash: counted already
             return
-        hashes = list(dict.fromkeys(
-            _hash(original_text[start:end]) for start, end in paragraph_spans(original_text)
-            if end - start <= self.policy.max_chars))
+        hashes = list(dict.fromkeys(digest_ for _index, digest_ in short))
         if not hashes:
             return
-        day = _day(analysed) or index.watermark
-        entry = _Entry(day, analysed.article.source, tuple(hashes))
+        day = (published_at.date().isoformat() if published_at else "") or index.watermark
+        entry = _Entry(day, source, tuple(hashes))
         self.memory[f"b:{article_id}"] = entry.pack()
         before = index.watermark
         index.add(article_id, entry)
@@ -177,11 +191,6 @@ class _LearnedIndex:
                 self.counts[key] = left
             else:
                 self.counts.pop(key, None)
-
-
-def _day(analysed: AnalysedArticle) -> str:
-    published = analysed.article.published_at
-    return published.date().isoformat() if published else ""
 
 
 def strip_paragraphs(analysed: AnalysedArticle, remove: set[int]) -> AnalysedArticle:

@@ -108,6 +108,36 @@ class AnalysedArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An analysed article made ready for the publish step, where articles are analysed
+    in parallel: the fields dedup, events and boilerplate learning decide on, typed, and
+    the bulk of the output record (text and entities) already serialised.
+
+    The publish step sees every article in one process, so it is the service's serial
+    part: it reads these few fields and adds its verdict to ``body`` instead of parsing,
+    rebuilding, validating and serialising each article's text and entities again.
+    """
+
+    article_id: str
+    source: str
+    url: str | None
+    title: str | None
+    published_at: datetime | None
+    language: str | None
+    content_hash: str
+    fingerprint: Fingerprint
+    match_results: tuple[MatchResult, ...]
+    quotes: tuple[Quote, ...]
+    #: ``(paragraph index, hash)`` of each paragraph short enough to be boilerplate.
+    short_paragraphs: tuple[tuple[int, str], ...]
+    entity_count: int
+    #: ``{"text": ..., "entities": [...]}`` as JSON, in the output schemas' shape.
+    body: bytes
+    #: Whether ``body`` was validated against the output schemas where it was made.
+    body_checked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The dedup decision for one article."""
 
@@ -151,5 +181,7 @@ class OutRecord:
 
     output: OutputName
     key: str
-    #: None is a tombstone: on a compacted topic it deletes the key.
+    #: The record in its schema's shape; None is a tombstone (on a compacted topic it
+    #: deletes the key). Article records are ``records.Spliced`` mappings: write them with
+    #: their ``to_json()`` (``Steps.encode`` does), not ``orjson.dumps``.
     value: Mapping[str, Any] | None

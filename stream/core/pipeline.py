@@ -10,21 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
 from stream.core import boilerplate, dedup, events
 from stream.core.clean import clean_article
 from stream.core.dedup.minhash import signature
 from stream.core.models import (
     AnalysedArticle,
     CleanArticle,
+    Entity,
     Extraction,
     MatchEvent,
     OutRecord,
+    PreparedArticle,
     QuoteEvent,
     RawArticle,
 )
 from stream.core.records import (
-    duplicate_value,
-    enriched_value,
+    body_fields,
+    duplicate_record,
+    enriched_record,
     match_event_value,
     quote_event_value,
 )
@@ -61,36 +66,75 @@ class PublishState:
         self.learning.invalidate()
 
 
+def prepare(analysed: AnalysedArticle, body: bytes | None = None, *,
+            body_checked: bool = False) -> PreparedArticle:
+    """What the publish step needs of an analysed article (see ``PreparedArticle``).
+
+    ``body`` is ``records.body_fields`` of the article as JSON, for a caller that
+    serialised (and validated) it already.
+    """
+    article, extraction = analysed.article, analysed.extraction
+    if body is None:
+        body = orjson.dumps(body_fields(article.text, extraction.entities))
+    return PreparedArticle(
+        article_id=article.article_id, source=article.source, url=article.url,
+        title=article.title, published_at=article.published_at, language=article.language,
+        content_hash=article.content_hash, fingerprint=analysed.fingerprint,
+        match_results=extraction.match_results, quotes=extraction.quotes,
+        short_paragraphs=boilerplate.short_paragraphs(article.text),
+        entity_count=len(extraction.entities), body=body, body_checked=body_checked)
+
+
+def restore(prepared: PreparedArticle) -> AnalysedArticle:
+    """The analysed article back from a prepared one (its body parsed)."""
+    body = orjson.loads(prepared.body)
+    article = CleanArticle(
+        article_id=prepared.article_id, source=prepared.source, url=prepared.url,
+        title=prepared.title, text=body["text"], published_at=prepared.published_at,
+        language=prepared.language, content_hash=prepared.content_hash)
+    entities = tuple(Entity(e["type"], e["name"], e["id"],
+                            tuple((m[0], m[1]) for m in e["mentions"]))
+                     for e in body["entities"])
+    return AnalysedArticle(article=article, extraction=Extraction(
+        entities, prepared.match_results, prepared.quotes), fingerprint=prepared.fingerprint)
+
+
 def publish(analysed: AnalysedArticle, state: PublishState) -> list[OutRecord]:
+    """:func:`publish_prepared` of an article analysed in this process."""
+    return publish_prepared(prepare(analysed), state)
+
+
+def publish_prepared(prepared: PreparedArticle, state: PublishState) -> list[OutRecord]:
     """Strip learned boilerplate, decide unique or duplicate, fold events, and say what
     to publish, in order."""
-    original_text = analysed.article.text
-    learned = state.learning.learned_indices(analysed)
-    if learned:
-        analysed = boilerplate.strip_paragraphs(analysed, learned)
-    article, extraction = analysed.article, analysed.extraction
+    learned = state.learning.learned_among(prepared.source, prepared.short_paragraphs)
+    article = prepared
+    if learned:  # rare: the article's text and offsets change, so its body is rebuilt
+        article = prepare(boilerplate.strip_paragraphs(restore(prepared), learned))
     event_memory = state.events
-    verdict = state.dedup.decide(article, analysed.fingerprint, state.policy)
+    verdict = state.dedup.decide(article, article.fingerprint, state.policy)
     if verdict.is_duplicate:
-        value = duplicate_value(article, extraction.entities, verdict)
-        return [OutRecord("duplicates", article.article_id, value)]
-    updates = [events.merge_match(m, article.article_id, event_memory, article.published_at)
-               for m in extraction.match_results]
+        return [OutRecord("duplicates", article.article_id, duplicate_record(article, verdict))]
+    article_id = article.article_id
+    updates = [events.merge_match(m, article_id, event_memory, article.published_at)
+               for m in article.match_results]
     retired = _unique(old for u in updates for old in u.retired)
     match_events = _last_per_id(u.event for u in updates)
-    quote_events = _last_per_id(events.merge_quote(q, article.article_id, event_memory)
-                                for q in extraction.quotes)
-    records = [OutRecord("enriched", article.article_id, enriched_value(
-        article, extraction.entities,
-        _unique(e.event_id for e in match_events), _unique(e.event_id for e in quote_events)))]
+    quote_events = _last_per_id(events.merge_quote(q, article_id, event_memory)
+                                for q in article.quotes)
+    records = [OutRecord("enriched", article_id, enriched_record(
+        article, _unique(e.event_id for e in match_events),
+        _unique(e.event_id for e in quote_events)))]
     # A provisional (undated) event folded into a dated one: tombstone on the compacted topic.
     records += [OutRecord("match_results", old, None) for old in retired
                 if old not in {e.event_id for e in match_events}]
     records += [OutRecord("match_results", e.event_id, match_event_value(e)) for e in match_events]
     records += [OutRecord("quotes", e.event_id, quote_event_value(e)) for e in quote_events]
     if not verdict.seen_before:
-        state.learning.count(analysed, original_text)
-    state.dedup.remember(article, analysed.fingerprint, verdict, state.policy)
+        # Counted on the paragraphs as they arrived, learned ones included.
+        state.learning.count_short(article_id, prepared.source, prepared.published_at,
+                                   prepared.short_paragraphs)
+    state.dedup.remember(article, article.fingerprint, verdict, state.policy)
     return records
 
 

@@ -1,15 +1,23 @@
-"""Output records as plain JSON-ready mappings, in the shape of the schemas in ``schemas/``."""
+"""Output records as plain JSON-ready mappings, in the shape of the schemas in ``schemas/``.
+
+An article's record (enriched or duplicate) is a :class:`Spliced` mapping: its small
+fields as a dict, its text and entities as the JSON made where the article was analysed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from stream import PIPELINE_VERSION
 from stream.core.models import (
     CleanArticle,
     Entity,
     MatchEvent,
+    PreparedArticle,
     QuoteEvent,
     Ref,
     Verdict,
@@ -42,6 +50,97 @@ def article_fields(article: CleanArticle, entities: tuple[Entity, ...]) -> dict[
         "entities": [_entity(e) for e in entities],
         "pipeline_version": PIPELINE_VERSION,
     }
+
+
+#: The fields of an article record that travel as ready-made JSON (``PreparedArticle.body``).
+BODY_FIELDS = ("text", "entities")
+
+
+def body_fields(text: str, entities: tuple[Entity, ...]) -> dict[str, Any]:
+    return {"text": text, "entities": [_entity(e) for e in entities]}
+
+
+def head_fields(article: PreparedArticle) -> dict[str, Any]:
+    """An article record's fields other than :data:`BODY_FIELDS`."""
+    return {
+        "article_id": article.article_id,
+        "source": article.source,
+        "url": article.url,
+        "title": article.title,
+        "published_at": _iso(article.published_at),
+        "language": article.language,
+        "content_hash": article.content_hash,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+class Spliced(Mapping[str, Any]):
+    """An article record whose text and entities are JSON already: read as a mapping
+    (the body is parsed on the first read of one of its fields), written by
+    :meth:`to_json` without parsing it.
+
+    ``fields`` holds everything else; ``entity_count`` answers the one question metrics
+    and the status page ask of the body.
+    """
+
+    __slots__ = ("_parsed", "body", "body_checked", "entity_count", "fields")
+
+    def __init__(self, fields: dict[str, Any], body: bytes, entity_count: int,
+                 body_checked: bool = False) -> None:
+        self.fields = fields
+        self.body = body
+        self.entity_count = entity_count
+        self.body_checked = body_checked
+        self._parsed: dict[str, Any] | None = None
+
+    def parsed_body(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = orjson.loads(self.body)
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.fields:
+            return self.fields[key]
+        if key in BODY_FIELDS:
+            return self.parsed_body()[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.fields
+        yield from BODY_FIELDS
+
+    def __len__(self) -> int:
+        return len(self.fields) + len(BODY_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"Spliced({self.fields!r}, body={len(self.body)} bytes)"
+
+    def to_json(self) -> bytes:
+        """The whole record: ``fields`` and the body's members in one JSON object."""
+        return orjson.dumps(self.fields)[:-1] + b"," + self.body[1:]
+
+
+def entity_count(value: Mapping[str, Any]) -> int:
+    """Entities in an article record, without parsing a spliced body."""
+    if isinstance(value, Spliced):
+        return value.entity_count
+    return len(value.get("entities") or [])
+
+
+def enriched_record(article: PreparedArticle, match_event_ids: list[str],
+                    quote_event_ids: list[str]) -> Spliced:
+    fields = head_fields(article)
+    fields["match_event_ids"] = match_event_ids
+    fields["quote_event_ids"] = quote_event_ids
+    return Spliced(fields, article.body, article.entity_count, article.body_checked)
+
+
+def duplicate_record(article: PreparedArticle, verdict: Verdict) -> Spliced:
+    fields = head_fields(article)
+    fields["duplicate_of"] = verdict.duplicate_of
+    fields["kind"] = verdict.kind
+    fields["similarity"] = round(verdict.similarity, 4)
+    return Spliced(fields, article.body, article.entity_count, article.body_checked)
 
 
 def enriched_value(article: CleanArticle, entities: tuple[Entity, ...],

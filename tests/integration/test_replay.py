@@ -125,7 +125,9 @@ def _batch(env: Env, payloads: list[Payload]) -> dict[str, dict[str, Any]]:
     steps = Steps(settings, default_extractor(None), registry_for(settings.schemas_dir))
     out: dict[str, dict[str, Any]] = {}
     for record in process_payloads(steps, payloads):
-        out.setdefault(record.output, {})[record.key] = orjson.loads(orjson.dumps(record.value))
+        value = steps.encode(record).value
+        out.setdefault(record.output, {})[record.key] = None if value is None else orjson.loads(
+            value)
     return out
 
 

@@ -18,8 +18,9 @@ import pytest
 from stream.app.agents import register_agents
 from stream.app.tables import Tables
 from stream.app.topics import Topics
-from stream.codec import decode_hops, registry_for
-from stream.core.models import CleanArticle, Extraction
+from stream.codec import decode_hops, decode_prepared, encode_analysed, encode_hops, registry_for
+from stream.core.models import CleanArticle, Extraction, PreparedArticle
+from stream.core.pipeline import restore
 from stream.metrics import Metrics, create_metrics
 from stream.pool import AnalysePool
 from stream.settings import Settings
@@ -75,6 +76,18 @@ def article(source: str, url: str, body: str) -> bytes:
     return orjson.dumps({"source": source, "url": url, "body": body})
 
 
+def prepared(wiring: Wiring) -> list[PreparedArticle]:
+    """The articles of the hop messages the analyse agent sent."""
+    return [decode_prepared(entry.payload) for hop in wiring.hops()  # type: ignore[arg-type]
+            for entry in decode_hops(hop["value"])]
+
+
+def legacy_data(article: PreparedArticle) -> dict[str, Any]:
+    """The article as the hop carried it before 0.3 (parsed analysed-article JSON)."""
+    data: dict[str, Any] = orjson.loads(encode_analysed(restore(article)))
+    return data
+
+
 async def test_a_bad_message_is_dead_lettered_and_the_next_one_processed(wiring: Wiring) -> None:
     async with wiring.analyse.test_context() as agent:
         await agent.put(b"{broken", key=b"k1")
@@ -84,7 +97,7 @@ async def test_a_bad_message_is_dead_lettered_and_the_next_one_processed(wiring:
     assert dead["headers"]["schema"] == b"dead_letter"
     assert dead["key"] == b"k1"
     entries = [entry for hop in wiring.hops() for entry in decode_hops(hop["value"])]
-    assert [e.data["article"]["article_id"][:4] for e in entries] == ["art_"]
+    assert [a.article_id[:4] for a in prepared(wiring)] == ["art_"]
     assert entries[0].raw_timestamp is not None
     assert wiring.metrics.dead_letters.labels("invalid_json")._value.get() == 1
 
@@ -108,9 +121,8 @@ async def test_a_batch_travels_as_one_hop_message_in_input_order() -> None:
     async with wiring.analyse.test_context() as agent:
         for n, body in enumerate(bodies):
             await agent.put(article("s", f"u{n}", body))
-    [hop] = wiring.hops()
-    entries = decode_hops(hop["value"])
-    assert [e.data["article"]["url"] for e in entries] == ["u0", "u1", "u2"]
+    assert len(wiring.hops()) == 1
+    assert [a.url for a in prepared(wiring)] == ["u0", "u1", "u2"]
 
 
 async def test_an_unreadable_hop_is_dead_lettered_and_the_next_published(wiring: Wiring) -> None:
@@ -129,12 +141,26 @@ async def test_a_hop_written_before_batching_is_still_published(wiring: Wiring) 
     """One bare analysed article per message, the raw timestamp in a header."""
     async with wiring.analyse.test_context() as agent:
         await agent.put(article("s", "u", "A story about a match.\n\nIt was good."))
-    [entry] = decode_hops(wiring.hops()[0]["value"])
-    legacy = orjson.dumps(entry.data)
+    [original] = prepared(wiring)
+    legacy = orjson.dumps(legacy_data(original))
     async with wiring.publish.test_context() as agent:
         await agent.put(legacy, key=b"art_x", headers=[("raw-timestamp", b"1700000000.5")])
     [enriched] = wiring.outbox.sent["articles.enriched"]
-    assert enriched["key"].decode() == entry.data["article"]["article_id"]
+    assert enriched["key"].decode() == original.article_id
+    assert orjson.loads(enriched["value"])["text"] == restore(original).article.text
+
+
+async def test_a_json_batch_hop_of_an_older_version_is_still_published(wiring: Wiring) -> None:
+    async with wiring.analyse.test_context() as agent:
+        await agent.put(article("s", "u1", "A first story about a match.\n\nIt was good."))
+        await agent.put(article("s", "u2", "A second story about a cup tie.\n\nIt was bad."))
+    articles = prepared(wiring)
+    payload = orjson.dumps({"batch": [{"raw_ts": 1.5, "analysed": legacy_data(a)}
+                                      for a in articles]})
+    async with wiring.publish.test_context() as agent:
+        await agent.put(payload, key=b"")
+    keys = [r["key"].decode() for r in wiring.outbox.sent["articles.enriched"]]
+    assert keys == [a.article_id for a in articles]
 
 
 async def test_an_article_failing_in_publish_is_dead_lettered_alone(wiring: Wiring) -> None:
@@ -142,13 +168,14 @@ async def test_an_article_failing_in_publish_is_dead_lettered_alone(wiring: Wiri
         await agent.put(article("s", "u1", "A first story about a match.\n\nIt was good."))
         await agent.put(article("s", "u2", "A second story about a cup tie.\n\nIt was bad."))
     entries = [e for hop in wiring.hops() for e in decode_hops(hop["value"])]
-    broken = dict(entries[0].data, extraction={"entities": "not a list"})
-    payload = orjson.dumps({"batch": [{"raw_ts": None, "analysed": broken},
-                                      {"raw_ts": None, "analysed": entries[1].data}]})
+    first, second = (e.payload for e in entries)
+    assert isinstance(first, bytes) and isinstance(second, bytes)
+    broken = first.replace(b'"entity_count":0', b'"entity_count":"none"')
+    assert broken != first
+    [payload] = encode_hops([(broken, None), (second, None)], 1 << 20)
     async with wiring.publish.test_context() as agent:
         await agent.put(payload, key=b"")
     [dead] = wiring.outbox.sent["articles.dlq"]
     assert orjson.loads(dead["value"])["reason"] == "internal_error"
-    assert dead["key"].decode() == broken["article"]["article_id"]
     [enriched] = wiring.outbox.sent["articles.enriched"]
-    assert enriched["key"].decode() == entries[1].data["article"]["article_id"]
+    assert enriched["key"].decode() == decode_prepared(second).article_id

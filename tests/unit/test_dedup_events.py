@@ -149,7 +149,9 @@ def test_memory_forgets_what_falls_out_of_the_window() -> None:
         f"a:{a}" for a in (_dated(OTHER, "u2", "2025-01-20").article_id, newer.article_id))
     rebuilt = dedup.DedupState(memory).index
     assert sorted(rebuilt.days) == ["2025-01-20", "2025-02-15"]
-    assert not any(old.article_id in ids for ids in rebuilt.buckets.values())
+    assert old.article_id not in rebuilt.rows.row_of
+    assert all(rebuilt.rows.article_at[row] in rebuilt.stored
+               for rows in rebuilt.buckets.values() for row in rows)
     # the same text again, now outside the window, is news again
     again = _dated(STORY, "u4", "2025-02-16")
     assert not dedup.decide(again, signature(again.text), memory, policy).is_duplicate

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import orjson
 import pytest
 
+from stream.codec import decode_prepared
 from stream.core.models import OutRecord
 from stream.pool import AnalysePool, RawItem, Result, _child_analyse, _chunks, build_steps
 from stream.settings import Settings
@@ -37,7 +38,7 @@ def _items(count: int) -> list[RawItem]:
 
 def _url(result: Result) -> str:
     assert isinstance(result, Analysed)
-    return str(orjson.loads(result.payload)["article"]["url"])
+    return str(decode_prepared(result.payload).url)
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -38,10 +38,21 @@ from stream.core.dedup.minhash import (
     pack_values,
     unpack_values,
 )
-from stream.core.models import CleanArticle, Verdict
 from stream.core.models import Fingerprint as Signature
+from stream.core.models import Verdict
 
 Memory = MutableMapping[str, str]
+
+
+class Identified(Protocol):
+    """What dedup reads of an article (a ``CleanArticle`` or a ``PreparedArticle``)."""
+
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
 
 _UNIQUE = Verdict(duplicate_of=None, kind=None, similarity=0.0)
 _SEEN = Verdict(duplicate_of=None, kind=None, similarity=1.0, seen_before=True)
@@ -88,9 +99,10 @@ class SignatureRows:
         self.article_at: list[str] = []
         self._free: list[int] = []
 
-    def put(self, article_id: str, stored: Stored) -> None:
-        if len(stored.values) != self.width:  # empty text: no signature to compare
-            return
+    def put(self, article_id: str, stored: Stored) -> int | None:
+        """The article's row (None for an empty text: no signature to compare)."""
+        if len(stored.values) != self.width:
+            return None
         row = self._free.pop() if self._free else self._grow()
         self.values[row] = stored.values
         self.shingles[row] = stored.shingles
@@ -98,6 +110,7 @@ class SignatureRows:
         self.sequence[row] = stored.sequence
         self.row_of[article_id] = row
         self.article_at[row] = article_id
+        return row
 
     def remove(self, article_id: str) -> None:
         row = self.row_of.pop(article_id, None)
@@ -131,7 +144,8 @@ class DedupIndex:
     serialisers, and a templated story can bring a few hundred LSH candidates.
     """
 
-    buckets: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: LSH bucket -> rows (in ``rows``) of its articles, oldest first.
+    buckets: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     days: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     stored: dict[str, Stored] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
@@ -150,29 +164,32 @@ class DedupIndex:
 
     def add(self, article_id: str, stored: Stored) -> None:
         self.stored[article_id] = stored
-        self.rows.put(article_id, stored)
+        row = self.rows.put(article_id, stored)
         self.owners.setdefault(stored.content_hash, article_id)
         self.next_sequence = max(self.next_sequence, stored.sequence + 1)
-        for key in band_keys(Signature(tuple(int(v) for v in stored.values), stored.shingles)):
-            bucket = self.buckets[key]
-            bucket.append(article_id)
-            if len(bucket) > BUCKET_CAPACITY:
-                del bucket[0]
+        if row is not None:
+            for key in band_keys(Signature(tuple(stored.values.tolist()), stored.shingles)):
+                bucket = self.buckets[key]
+                bucket.append(row)
+                if len(bucket) > BUCKET_CAPACITY:
+                    del bucket[0]
         self.days[stored.day].append(article_id)
         if stored.day > self.watermark:
             self.watermark = stored.day
 
     def drop(self, article_id: str, stored: Stored) -> None:
         self.stored.pop(article_id, None)
-        self.rows.remove(article_id)
+        row = self.rows.row_of.get(article_id)
         if self.owners.get(stored.content_hash) == article_id:
             del self.owners[stored.content_hash]
-        for key in band_keys(Signature(tuple(int(v) for v in stored.values), stored.shingles)):
-            bucket = self.buckets.get(key)
-            if bucket and article_id in bucket:
-                bucket.remove(article_id)
-                if not bucket:
-                    del self.buckets[key]
+        if row is not None:  # out of its buckets before the row is freed for reuse
+            for key in band_keys(Signature(tuple(stored.values.tolist()), stored.shingles)):
+                bucket = self.buckets.get(key)
+                if bucket and row in bucket:
+                    bucket.remove(row)
+                    if not bucket:
+                        del self.buckets[key]
+        self.rows.remove(article_id)
 
 
 class DedupState:
@@ -192,7 +209,7 @@ class DedupState:
         """The memory may have changed behind our back (rebalance): rebuild on next use."""
         self._index = None
 
-    def decide(self, article: CleanArticle, sig: Signature,
+    def decide(self, article: Identified, sig: Signature,
                policy: NearPolicy = DEFAULT_POLICY) -> Verdict:
         """Read-only decision; call :meth:`remember` after publishing the result."""
         index = self.index
@@ -203,13 +220,13 @@ class DedupState:
             return Verdict(duplicate_of=owner, kind="exact", similarity=1.0)
         return self._nearest(article, sig, policy) or _UNIQUE
 
-    def _nearest(self, article: CleanArticle, sig: Signature,
+    def _nearest(self, article: Identified, sig: Signature,
                  policy: NearPolicy) -> Verdict | None:
         table = self.index.rows
-        found = [row for c in self._candidates(sig) if (row := table.row_of.get(c)) is not None]
+        found = self._candidates(sig)
         if not found or len(sig.values) != table.width:
             return None
-        rows = np.array(found, dtype=np.intp)
+        rows = np.fromiter(found, dtype=np.intp, count=len(found))
         if article.published_at is not None:
             ordinals = table.ordinals[rows]
             day = article.published_at.date().toordinal()
@@ -225,16 +242,18 @@ class DedupState:
         owner = table.article_at[int(rows[best])]
         return Verdict(duplicate_of=owner, kind="near", similarity=float(scores[best]))
 
-    def _candidates(self, sig: Signature) -> list[str]:
-        seen: dict[str, None] = {}
+    def _candidates(self, sig: Signature) -> set[int]:
+        """Rows of the articles sharing an LSH bucket with ``sig`` (order is irrelevant:
+        ties are broken by arrival number)."""
+        seen: set[int] = set()
         buckets = self.index.buckets
         for key in band_keys(sig):
             bucket = buckets.get(key)
             if bucket:
-                seen.update(dict.fromkeys(bucket))
-        return list(seen)
+                seen.update(bucket)
+        return seen
 
-    def remember(self, article: CleanArticle, sig: Signature, verdict: Verdict,
+    def remember(self, article: Identified, sig: Signature, verdict: Verdict,
                  policy: NearPolicy = DEFAULT_POLICY) -> None:
         """Record a unique article (one write), then forget what left the window."""
         if verdict.is_duplicate or verdict.seen_before:
@@ -269,13 +288,13 @@ class DedupState:
         return self.index.watermark
 
 
-def decide(article: CleanArticle, sig: Signature, memory: Memory | DedupState,
+def decide(article: Identified, sig: Signature, memory: Memory | DedupState,
            policy: NearPolicy = DEFAULT_POLICY) -> Verdict:
     """Functional form over a bare memory (a fresh index is derived from it)."""
     return _state(memory).decide(article, sig, policy)
 
 
-def remember(article: CleanArticle, sig: Signature, verdict: Verdict,
+def remember(article: Identified, sig: Signature, verdict: Verdict,
              memory: Memory | DedupState, policy: NearPolicy = DEFAULT_POLICY) -> None:
     _state(memory).remember(article, sig, verdict, policy)
 

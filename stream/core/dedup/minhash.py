@@ -98,16 +98,21 @@ _BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 _BAND_MASK = np.uint64((1 << 40) - 1)
 
 
-def band_keys(sig: Signature) -> list[str]:
-    return list(_band_keys(sig.values))
+#: A band's number above its 40 mixed bits: one key space for all bands.
+_BAND_NUMBERS = np.arange(BANDS, dtype=np.uint64) << np.uint64(40)
+
+
+def band_keys(sig: Signature) -> tuple[int, ...]:
+    return _band_keys(sig.values)
 
 
 @lru_cache(maxsize=256)
-def _band_keys(values: tuple[int, ...]) -> tuple[str, ...]:
+def _band_keys(values: tuple[int, ...]) -> tuple[int, ...]:
     """One key per band; two texts sharing any key are candidates for comparison.
 
     A band's rows are mixed into 40 bits (vectorised), enough that unrelated texts
-    practically never share a bucket by accident.
+    practically never share a bucket by accident; the band's number goes above them.
+    Keys live in process only (the index is rebuilt from the stored signatures).
     """
     if not values:
         return ()
@@ -119,7 +124,7 @@ def _band_keys(values: tuple[int, ...]) -> tuple[str, ...]:
         mixed ^= mixed >> np.uint64(29)
         mixed *= _MIX1
         mixed ^= mixed >> np.uint64(32)
-    return tuple(f"{band}:{value:x}" for band, value in enumerate((mixed & _BAND_MASK).tolist()))
+    return tuple(((mixed & _BAND_MASK) | _BAND_NUMBERS).tolist())
 
 
 def pack_values(values: Sequence[int]) -> str:
