@@ -61,6 +61,7 @@ class SchemaRegistry:
     def __init__(self, schemas_dir: Path) -> None:
         self._dir = schemas_dir
         self._validators: dict[str, Callable[[object], object]] = {}
+        self._parts: dict[tuple[str, frozenset[str]], Callable[[object], object]] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         path = self._dir / f"{name}.v{SCHEMA_VERSION}.json"
@@ -89,8 +90,8 @@ class SchemaRegistry:
         analysed, the rest where it is published) is checked part by part, each where it
         is made, and never parsed back to be checked whole.
         """
-        key = f"{name}|{','.join(sorted(fields))}"
-        if key not in self._validators:
+        key = (name, fields)
+        if key not in self._parts:
             schema = self.schema(name)
             properties = schema.get("properties", {})
             unknown = fields - properties.keys()
@@ -100,10 +101,10 @@ class SchemaRegistry:
             part["properties"] = {k: v for k, v in properties.items() if k in fields}
             part["required"] = [k for k in schema.get("required", []) if k in fields]
             try:
-                self._validators[key] = fastjsonschema.compile(part)
+                self._parts[key] = fastjsonschema.compile(part)
             except fastjsonschema.JsonSchemaDefinitionException as exc:
                 raise SchemaError(f"cannot compile part of schema {name}: {exc}") from exc
-        return self._validators[key]
+        return self._parts[key]
 
     def part_error(self, name: str, value: Mapping[str, Any]) -> str | None:
         """:meth:`first_error` of the fields ``value`` holds (see :meth:`part_validator`)."""

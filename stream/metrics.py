@@ -12,7 +12,7 @@ batch tooling can use it freely.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -148,8 +148,14 @@ class CountingMap(MutableMapping[K, V]):
     #: Keys whose presence was just learnt by a read; bounded, cleared when full.
     PRESENCE_LIMIT = 4096
 
-    def __init__(self, inner: MutableMapping[K, V], gauge: Gauge, name: str) -> None:
+    def __init__(self, inner: MutableMapping[K, V], gauge: Gauge, name: str,
+                 reads: Callable[[], Mapping[K, V]] | None = None) -> None:
         self.inner = inner
+        #: Where ``get`` reads, found on first use: a Faust table's store, whose ``get`` is
+        #: one look-up (the table's own asks the store twice: "is the key there?", then
+        #: "what is it?"). The table itself by default.
+        self._reads_from = reads
+        self._reads: Mapping[K, V] | None = None
         self._gauge = gauge.labels(name)
         self._count: int | None = None
         self._present: dict[K, bool] = {}
@@ -182,7 +188,10 @@ class CountingMap(MutableMapping[K, V]):
 
     def get(self, key: K, default: Any = None) -> Any:
         missing = _MISSING
-        value = self.inner.get(key, missing)
+        reads = self._reads
+        if reads is None:
+            reads = self._reads = self.inner if self._reads_from is None else self._reads_from()
+        value = reads.get(key, missing)
         self._note(key, value is not missing)
         return default if value is missing else value
 
