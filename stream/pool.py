@@ -30,6 +30,7 @@ from stream.codec import registry_for
 from stream.core.extract import default_extractor
 from stream.core.models import OutRecord
 from stream.errors import Reason
+from stream.runtime import settle_heap
 from stream.settings import Settings
 from stream.steps import Analysed, Coordinates, Steps
 
@@ -75,6 +76,7 @@ def _child_init(settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _CHILD["steps"] = build_steps(settings)
+    settle_heap()  # the knowledge base is never garbage: keep collections off it
 
 
 def _child_analyse(items: Sequence[RawItem]) -> list[Result]:

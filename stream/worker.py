@@ -11,6 +11,7 @@ from faust.worker import Worker
 from stream.app.app import create_service
 from stream.kafka import create_topics
 from stream.logs import configure_logging, get_logger
+from stream.runtime import settle_heap
 from stream.settings import Settings
 
 
@@ -40,6 +41,7 @@ def run_worker(settings: Settings) -> None:
         "worker_starting", app_id=settings.app_id, brokers=settings.brokers,
         input=settings.topic_raw, web=f"http://{settings.web_host}:{settings.web_port}")
     loop.run_until_complete(service.pool.start())
+    settle_heap()
     worker = ServiceWorker(service.app, settings=settings, loglevel=settings.log_level.lower(),
                            quiet=True, redirect_stdouts=False)
     try:
