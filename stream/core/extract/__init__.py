@@ -12,9 +12,9 @@ surnames of KB people whose club the article names, bare parts of named clubs ("
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 
 from stream.core.extract.entities import (
@@ -22,10 +22,10 @@ from stream.core.extract.entities import (
     Key,
     KeyFolder,
     WordHits,
+    fast_init,
     group_and_split,
     keyed_mentions,
     live_text,
-    new_mention,
     person_names,
     person_ref,
     search_key,
@@ -52,8 +52,11 @@ _GENERIC = frozenset(
 #: first word even though it is generic elsewhere.
 _FIRST_WORDS = frozenset({"real", "atletico", "atlético", "inter", "borussia", "eintracht"})
 _PERSON_CACHE = 50_000
-_START = attrgetter("start")
+#: ``EntityMention.start`` by index: a sort key read in C, without the attribute look-up.
+_START_INDEX = itemgetter(0)
 _new_tuple = tuple.__new__
+#: ``Extraction(...)`` made without its frozen ``__init__`` (one per article; see ``fast_init``).
+_new_extraction = fast_init(Extraction, ("entities", "match_results", "quotes"))
 #: "in Madrid" is the city, not the club.
 _NOT_AFTER_CLUB_WORD = frozenset({"in"})
 
@@ -142,7 +145,7 @@ class FootballExtractor:
                                      club_facts=self._club_facts.get, by_type=by_type)
         quotes = find_quotes(text, mentions, facts=self._facts.get,
                              managers=self._managers_of, by_type=by_type)
-        return Extraction(entities, tuple(matches), tuple(quotes))
+        return _new_extraction(entities, tuple(matches), tuple(quotes))
 
     def _mentions(self, text: str) -> list[EntityMention]:
         """Every entity mention, in text order."""
@@ -158,14 +161,16 @@ class FootballExtractor:
         """Every entity mention, in text order, by the passes of the module docstring."""
         # Club id -> its mentions so far (the tie-break of bare club words).
         weight: dict[str, int] = {}
-        known = self._known(text, raw, live, weight)
+        full_names: list[EntityMention] = []
+        known = self._known(text, raw, live, weight, full_names)
         new = _new_tuple
         person_ref_of = self._person_ref
+        names = person_names(text, live)
         found = [new(EntityMention, (start, end, "person", person_ref_of(name)))
-                 for start, end, name in person_names(text, live)]
-        for mention in found:
-            live[mention.start:mention.end] = ZEROS[mention.end - mention.start]
-        full_names = [m for m in known if m.type == "person"]
+                 for start, end, name in names]
+        view = memoryview(live)  # zeroes resolved spans (see ``entities.ZEROS``)
+        for start, end, _name in names:
+            view[start:end] = ZEROS[end - start]
         full_names += found
         found += surname_mentions(text, folded, full_names, live, self._surname_keys_of, hits)
         if weight:
@@ -173,24 +178,44 @@ class FootballExtractor:
         if not found:
             return known
         mentions = [*known, *found]
-        mentions.sort(key=_START)
+        mentions.sort(key=_START_INDEX)
         return mentions
 
     def _known(self, text: str, raw: list[tuple[int, int, tuple[str, ...]]], live: bytearray,
-               weight: dict[str, int]) -> list[EntityMention]:
+               weight: dict[str, int], people: list[EntityMention]) -> list[EntityMention]:
         """Knowledge-base mentions of the gazetteer's spans ``raw``, zeroed in ``live``;
-        counts club mentions in ``weight``."""
+        counts club mentions in ``weight`` and adds the person mentions to ``people`` (the
+        full names the surname pass needs, without another pass over the mentions).
+
+        Ambiguous aliases are resolved by ``_choose``; spans it cannot resolve are left out.
+        One loop over the spans (this runs for every alias hit of every article)."""
         known: list[EntityMention] = []
         append = known.append
         new = _new_tuple
         zeros = ZEROS
-        for start, end, etype, ref in self._resolved(text, raw):
+        view = memoryview(live)  # zeroes resolved spans (see ``entities.ZEROS``)
+        refs = self._refs
+        unambiguous: set[str] | None = None
+        for start, end, ids in raw:
+            if len(ids) == 1:
+                entry = refs.get(ids[0])
+            else:
+                if unambiguous is None:
+                    unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
+                entry = self._choose(ids, text[start:end], unambiguous)
+            if entry is None:
+                continue
+            etype, ref, _name = entry
             if etype == "club":
                 if end - start <= 3 and _opens_a_name(text, start, end):
                     continue
-                weight[ref.id] = weight.get(ref.id, 0) + 1
-            append(new(EntityMention, (start, end, etype, ref)))
-            live[start:end] = zeros[end - start]
+                club_id = ref.id
+                weight[club_id] = weight.get(club_id, 0) + 1
+            mention = new(EntityMention, (start, end, etype, ref))
+            append(mention)
+            if etype == "person":
+                people.append(mention)
+            view[start:end] = zeros[end - start]
         return known
 
     def _club_short_forms(self, text: str, folded: str, live: bytearray,
@@ -221,28 +246,10 @@ class FootballExtractor:
         return keys
 
     def _kb_mentions(self, text: str) -> list[EntityMention]:
-        return [new_mention(*m) for m in self._kb_spans(text, fold_text(text))]
-
-    def _kb_spans(self, text: str, folded: str
-                  ) -> list[tuple[int, int, EntityType, Ref]]:
-        """Knowledge-base mentions as ``(start, end, type, ref)``, in text order."""
-        return list(self._resolved(text, self.gazetteer.find_spans(text, folded)))
-
-    def _resolved(self, text: str, raw: list[tuple[int, int, tuple[str, ...]]]
-                  ) -> Iterator[tuple[int, int, EntityType, Ref]]:
-        """The gazetteer's spans with one knowledge-base entry each (ambiguous aliases
-        resolved by ``_choose``; spans it cannot resolve are left out)."""
-        refs = self._refs
-        unambiguous: set[str] | None = None
-        for start, end, ids in raw:
-            if len(ids) == 1:
-                entry = refs.get(ids[0])
-            else:
-                if unambiguous is None:
-                    unambiguous = {m[2][0] for m in raw if len(m[2]) == 1}
-                entry = self._choose(ids, text[start:end], unambiguous)
-            if entry is not None:
-                yield start, end, entry[0], entry[1]
+        """The knowledge-base pass alone (``bench/extract.py`` times it as a stage)."""
+        folded = fold_text(text)
+        return self._known(text, self.gazetteer.find_spans(text, folded), live_text(folded),
+                           {}, [])
 
     def _choose(self, ids: Sequence[str], surface: str,
                 unambiguous: set[str]) -> tuple[EntityType, Ref, str] | None:

@@ -35,13 +35,13 @@ country when it has one.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from stream.core.extract.dates import find_date_in_sentence, sentence_at
+from stream.core.extract.dates import find_date_in_sentence, sentence_in
 from stream.core.extract.entities import DEMONYMS
 from stream.core.extract.types import (
     EntityMention,
@@ -73,21 +73,60 @@ _NOT_SCORE_LAST_TWO = frozenset({"made it", "make it", "makes it", "making it", 
 #: Words shortly before a number pair that make it an aggregate, shoot-out or price.
 _NOT_SCORE_NEAR = ("aggregate", "shootout", "shoot-out", "on penalties", "on pens", "odds",
                    "priced", "spot-kicks", "spot kicks")
+
+
+def _literal_trie(words: Iterable[str]) -> str:
+    """A pattern finding any of ``words``, its branches grouped by shared prefixes.
+
+    Why: sre tries a flat alternation branch by branch at every candidate position; grouped
+    ("on pen(?:alties|s)") it tests each distinct first letter once. Only for patterns asked
+    *whether* they match: a word that is a prefix of another becomes an optional tail."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{group})?" if "" in node else group
+
+    return emit(trie)
+
+
 #: Any of ``_NOT_SCORE_NEAR`` as a substring, in one scan.
-_NOT_SCORE_NEAR_ANY = re.compile("|".join(re.escape(w) for w in _NOT_SCORE_NEAR))
+_NOT_SCORE_NEAR_ANY = re.compile(_literal_trie(_NOT_SCORE_NEAR))
 #: "... on penalties after a 1-1 draw": the score after these words is the match's own.
 _REGULATION = re.compile(r"\b(?:after|following)\s+(?:a|an|the)?\s*$")
+#: A unit, state or phrase right after a number pair that makes it no result ("7-9 pm", "2-1
+#: up", "3-2 on aggregate", "1-0 at half-time"). Only asked whether it matches, so the
+#: branches are grouped by first letter (sre tests one literal per group, not per word).
 _NOT_SCORE_AFTER = re.compile(
     r"""\s*(?:
-        (?:pm|am|p\.m\.|a\.m\.|o['’]clock|years?|yrs|months?|weeks?|days?|hours?|minutes?|
-           mins?|seconds?|per\s*cent|percent|points?|pts|goals?|games?|matches)\b
-      | %
-      | (?:up|down|lead|deficit|advantage|scoreline\s+at|favou?rites?|shot|outsiders?|
-           agg|aggregate|record|split|majority|vote|formation|system)\b
+        a(?:m\b|\.m\.\b|dvantage\b|gg(?:regate)?\b|fter\s+(?:\w+\s+)?(?:half|minutes?)\b
+           |t\s+(?:half[\s-]?time|the\s+(?:break|interval)|HT)\b)
+      | by\s+(?:half[\s-]?time|the\s+(?:break|interval)|HT)\b
+      | d(?:ays?|own|eficit)\b
+      | f(?:avou?rites?|ormation)\b
+      | g(?:oals?|ames?)\b
+      | hours?\b
       | (?:on|in)\s+(?:aggregate|penalties|pens|spot[\s-]?kicks
                       |the\s+(?:penalty\s+)?shoot[\s-]?out)\b
-      | (?:at|by)\s+(?:half[\s-]?time|the\s+(?:break|interval)|HT)\b
-      | after\s+(?:\w+\s+)?(?:half|minutes?)\b
+      | lead\b
+      | m(?:onths?|inutes?|ins?|atches|ajority)\b
+      | o(?:['’]clock|utsiders?)\b
+      | p(?:m\b|\.m\.\b|er\s*cent\b|ercent\b|oints?\b|ts\b)
+      | record\b
+      | s(?:econds?|coreline\s+at|hot|plit|ystem)\b
+      | up\b
+      | vote\b
+      | weeks?\b
+      | y(?:ears?|rs)\b
+      | %
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -208,7 +247,9 @@ class _Context:
     clubs: Sequence[EntityMention]
     club_starts: Sequence[int]
     competitions: Sequence[EntityMention]
+    competition_starts: Sequence[int]
     venues: Sequence[EntityMention]
+    venue_starts: Sequence[int]
     published_at: datetime | None
     home_club_of: HomeClubOf
     home_clubs_of: Callable[[str], tuple[str, ...]] | None = None
@@ -218,6 +259,11 @@ class _Context:
     leads: dict[int, tuple[str, str]] = field(default_factory=dict)
     sentences: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
     stops: dict[tuple[int, int], tuple[int, int] | None] = field(default_factory=dict)
+
+
+#: ``tuple.__new__(NamedTupleClass, values)`` skips the named tuple's Python-level
+#: ``__new__``: a third of the cost, for what is made once per score.
+_new_tuple = tuple.__new__
 
 
 class _Teams(NamedTuple):
@@ -253,9 +299,12 @@ def find_match_results(text: str, mentions: Sequence[EntityMention],
     clubs = by_type.get("club", ())
     if len(clubs) < 2:
         return []
+    competitions = by_type.get("competition", ())
+    venues = by_type.get("venue", ())
     ctx = _Context(
         text=text, clubs=clubs, club_starts=[m.start for m in clubs],
-        competitions=by_type.get("competition", ()), venues=by_type.get("venue", ()),
+        competitions=competitions, competition_starts=[m.start for m in competitions],
+        venues=venues, venue_starts=[m.start for m in venues],
         published_at=published_at, home_club_of=home_club_of,
         home_clubs_of=home_clubs_of, club_facts=club_facts,
     )
@@ -303,7 +352,10 @@ def _clause_stop(text: str, lo: int, hi: int) -> tuple[int, int] | None:
     dash), then a word is looked for only before that stop: none can reach over another.
     """
     found = None
-    for mark in _STOP_MARK.finditer(text, lo, hi):
+    # ``search`` in a loop, not ``finditer``: the first mark settles it nearly always, and
+    # an iterator is dearer to set up than the one search.
+    mark = _STOP_MARK.search(text, lo, hi)
+    while mark is not None:
         at = mark.start()
         if text[at] not in _DASHES:
             found = (at, at + 1)
@@ -313,6 +365,7 @@ def _clause_stop(text: str, lo: int, hi: int) -> tuple[int, int] | None:
             found = (at - 1, at + 2)
             hi = at - 1
             break
+        mark = _STOP_MARK.search(text, at + 1, hi)
     match = _STOP_WORD.search(text, lo, hi)
     while match is not None:
         at = match.start()
@@ -362,16 +415,19 @@ def _teams_for(ctx: _Context, score: re.Match[str]
     text = ctx.text
     # Any club in the paragraph: the cheap gate before sentence-level work.
     starts = ctx.club_starts
-    i = bisect_left(starts, text.rfind("\n", 0, start) + 1)
+    para_lo = text.rfind("\n", 0, start) + 1
+    i = bisect_left(starts, para_lo)
     if i == len(starts):
         return None
     para_hi = text.find("\n", start)
-    if para_hi >= 0 and starts[i] >= para_hi:
+    if para_hi < 0:
+        para_hi = len(text)
+    elif starts[i] >= para_hi:
         return None
     goals = (int(score.group(1)), int(score.group(3)))
-    if not _plausible_score(ctx.text, score, goals):
+    if not _plausible_score(text, score, goals):
         return None
-    sentence = sentence_at(ctx.text, start, ctx.sentences)
+    sentence = sentence_in(text, start, para_lo, para_hi, ctx.sentences)
     teams = _pick_teams(ctx, sentence, start, score.end())
     return None if teams is None else (sentence, teams, goals)
 
@@ -394,13 +450,13 @@ def _result_for(ctx: _Context, score: re.Match[str], goals: tuple[int, int],
     if found is not None and old is not None and old.oriented:
         _fill(ctx, found, old, score, sentence, segment)
         return None
-    venue = _nearest(ctx.venues, segment, s)
+    venue = _nearest(ctx.venues, ctx.venue_starts, segment, s)
     subject_home = _subject_home(ctx, teams, sentence, venue)
     if found is not None and old is not None and subject_home is None:
         _fill(ctx, found, old, score, sentence, segment)
         return None
     home, away, home_goals, away_goals = _orient(teams, goals, subject_won, subject_home)
-    competition = _nearest(ctx.competitions, sentence, s)
+    competition = _nearest(ctx.competitions, ctx.competition_starts, sentence, s)
     result = MatchResult(
         home=home.ref, away=away.ref, home_goals=home_goals, away_goals=away_goals,
         competition=competition.ref if competition else None,
@@ -430,11 +486,11 @@ def _fill(ctx: _Context, found: dict[_Key, _Found], old: _Found, score: re.Match
     s = score.start()
     competition = r.competition
     if competition is None:
-        mention = _nearest(ctx.competitions, sentence, s)
+        mention = _nearest(ctx.competitions, ctx.competition_starts, sentence, s)
         competition = mention.ref if mention else None
     venue = r.venue
     if venue is None:
-        mention = _nearest(ctx.venues, segment, s)
+        mention = _nearest(ctx.venues, ctx.venue_starts, segment, s)
         venue = mention.ref if mention else None
     day = r.date
     if day is None:
@@ -469,10 +525,9 @@ def _plausible_score(text: str, score: re.Match[str], goals: tuple[int, int]) ->
     if first > 20 or second > 20 or (first >= 10 and second >= 10):
         return False
     start, end = score.span()
-    before = text[start - 40 if start > 40 else 0:start]
-    cut = max(before.rfind("\n"), before.rfind(". ")) + 1
-    if cut:
-        before = before[cut:]
+    lo = start - 40 if start > 40 else 0
+    cut = max(text.rfind("\n", lo, start), text.rfind(". ", lo, start))
+    before = text[cut + 1 if cut >= 0 else lo:start]
     if "to" in score.group(2) and not _TO_FORM_CUE.search(before):
         return False
     before = before.lower()
@@ -501,7 +556,7 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
     if obj is not None:
         if before and _only_space(ctx.text, before[-1].end, s) and _only_space(ctx.text, e,
                                                                               obj.start):
-            return _Teams(before[-1], obj, bare=True, window=(before[-1].start, obj.end))
+            return _new_tuple(_Teams, (before[-1], obj, True, (before[-1].start, obj.end)))
         subject = _subject_before(ctx, before, obj)
     elif before:
         obj = before[-1]
@@ -516,7 +571,7 @@ def _pick_teams(ctx: _Context, sentence: tuple[int, int], s: int, e: int) -> _Te
         window_start = subject.end if subject is not None else lo
     if subject is None or subject.ref.id == obj.ref.id:
         return None
-    return _Teams(subject, obj, bare=False, window=(window_start, max(obj.start, e)))
+    return _new_tuple(_Teams, (subject, obj, False, (window_start, max(obj.start, e))))
 
 
 def _object_after(text: str, first: EntityMention, e: int) -> EntityMention | None:
@@ -603,10 +658,11 @@ def _last_subject(ctx: _Context, lo: int, hi: int, obj: EntityMention) -> Entity
 def _lead(text: str, start: int) -> tuple[str, str]:
     """The word and the two words governing a mention, descriptors skipped, lower-cased:
     "losing it 3-0 to Italian side Atalanta" -> ("to", "3-0 to")."""
-    lead = text[start - 60 if start > 60 else 0:start]
+    lo = start - 60 if start > 60 else 0
     # Three words may be skipped and two are read: the last five are all that is asked
     # (a longer lead keeps the rest as one more, never read, item).
-    words = lead[lead.rfind("\n") + 1:].rsplit(None, 5)
+    cut = text.rfind("\n", lo, start)  # the lead stops at a line break
+    words = text[cut + 1 if cut >= 0 else lo:start].rsplit(None, 5)
     for _ in range(3):
         if words and words[-1][-1] not in _BOUNDARY and (words[-1][0].isupper()
                                                          or words[-1] in _DESCRIPTORS):
@@ -666,7 +722,7 @@ def _subject_won(ctx: _Context, teams: _Teams, s: int, goals: tuple[int, int],
 
 def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
     """Kind of the result word closest to the score within the window (in words); a tie
-    goes to the word before the score."""
+    goes to the word before the score. ``s`` is where the score starts (with a digit)."""
     before = text[window[0]:s].lower().split()
     cues, prefixes = _CUE_WORDS, _WIN_PREFIXES
     best_distance = -1
@@ -678,8 +734,8 @@ def _nearest_cue(text: str, window: tuple[int, int], s: int) -> str | None:
             if best is not None:
                 best_distance = len(before) - 1 - i
                 break
-    if best_distance == 0:
-        return best
+    if 0 <= best_distance <= 1:
+        return best  # the first word after is the score itself (a digit first): never a cue
     # Only words nearer than the best cue before the score can win (and the rest of the
     # window, unsplit, is one more item that is never read).
     after = text[s:max(window[1], s)].lower().split(None, -1 if best is None else best_distance)
@@ -779,13 +835,17 @@ def _clause_end(ctx: _Context, teams: _Teams, sentence: tuple[int, int]) -> int:
     return stop[0] if stop is not None else sentence[1]
 
 
-def _nearest(mentions: Sequence[EntityMention], sentence: tuple[int, int],
-             s: int) -> EntityMention | None:
-    """The mention in the sentence closest to the score (ties go to the earlier one)."""
+def _nearest(mentions: Sequence[EntityMention], starts: Sequence[int],
+             sentence: tuple[int, int], s: int) -> EntityMention | None:
+    """The mention in the sentence closest to the score (ties go to the earlier one).
+
+    ``starts`` are the mentions' starts (in text order): only the mentions starting in the
+    sentence are visited, found by bisection (asked for every score, of every mention)."""
+    lo, hi = sentence
     best: EntityMention | None = None
     best_distance = 0
-    for mention in mentions:
-        if mention.start < sentence[0] or mention.end > sentence[1]:
+    for mention in mentions[bisect_left(starts, lo):bisect_right(starts, hi)]:
+        if mention.end > hi:
             continue
         distance = s - mention.end if mention.end <= s else mention.start - s
         if best is None or distance < best_distance:

@@ -42,8 +42,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from operator import attrgetter
+from operator import attrgetter, lt
 from typing import NamedTuple
 
 from stream.core.extract.entities import DEMONYMS, fast_init
@@ -64,7 +63,6 @@ ManagersOf = Callable[[str], Sequence[Ref]]
 
 _OPENERS = frozenset("\"“„«")
 _CLOSERS = frozenset("\"”»")
-_MARK = re.compile("[\"“”„«»]")
 _MARK_CHARS = "\"“”„«»"
 _MARK_SCANS = {mark: re.compile(re.escape(mark)) for mark in _MARK_CHARS}
 #: A single-quoted fragment, matched at an opening mark (one after a space, or opening a
@@ -174,24 +172,26 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
     a club id) are optional knowledge-base look-ups for epithet speakers; ``by_type`` is
     ``mentions_by_type(mentions)`` for a caller that already has it.
     """
-    if not _MARK.search(text) and " '" not in text and " ‘" not in text:
+    marks = _mark_positions(text)  # first: no mark at all is the cheap way out
+    if not marks and " '" not in text and " ‘" not in text:
         return []
     paragraphs = _paragraphs(text)
     para_starts = [p[0] for p in paragraphs]
-    marks = _mark_positions(text)
-    raws = _double_quotes(text, paragraphs, marks)
-    singles = _single_quotes(text, paragraphs, para_starts, raws)
+    raws = _double_quotes(text, paragraphs, para_starts, marks)
+    singles = _single_quotes(text, para_starts, raws)
     if singles:  # double quotes come out in text order already (one is open at a time)
         raws = sorted([*raws, *singles], key=_OPEN_AT)
     if not raws:
         return []
     if by_type is None:
         by_type = mentions_by_type(mentions)
-    people = _outside_quotes(by_type.get("person", ()), raws)
+    opens = [r.open_at for r in raws]
+    closes = [r.close_at for r in raws]
+    people, people_starts = _outside_quotes(by_type.get("person", ()), opens, closes)
     clubs = by_type.get("club", ())
-    quoted = [(r.open_at, r.close_at) for r in raws]
-    doc = _Doc(text, paragraphs, para_starts, people, [m.start for m in people], quoted,
-               [q[0] for q in quoted], all(a[1] < b[1] for a, b in pairwise(quoted)),
+    quoted = list(zip(opens, closes, strict=True))
+    doc = _Doc(text, paragraphs, para_starts, people, people_starts, quoted, opens,
+               all(map(lt, closes, closes[1:])),  # closes only grow: no quote nests
                marks, clubs, [m.start for m in clubs], facts, managers)
     quotes: list[Quote] = []
     previous: tuple[_Raw, Ref | None] | None = None
@@ -213,18 +213,19 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
     return quotes
 
 
-def _outside_quotes(people: Sequence[EntityMention], raws: Sequence[_Raw]
-                    ) -> Sequence[EntityMention]:
-    """People named outside every quote: a name inside a quote is never its speaker."""
-    if not raws:
-        return people
-    opens = [r.open_at for r in raws]
+def _outside_quotes(people: Sequence[EntityMention], opens: Sequence[int],
+                    closes: Sequence[int]) -> tuple[list[EntityMention], list[int]]:
+    """People named outside every quote (a name inside a quote is never its speaker), and
+    their starts; ``opens`` and ``closes`` are the quotes' marks, in order of opening."""
     kept: list[EntityMention] = []
+    starts: list[int] = []
     for mention in people:
-        i = bisect_left(opens, mention.start) - 1
-        if i < 0 or mention.start > raws[i].close_at:
+        start = mention.start
+        i = bisect_left(opens, start) - 1
+        if i < 0 or start > closes[i]:
             kept.append(mention)
-    return kept
+            starts.append(start)
+    return kept, starts
 
 
 def _trimmed(text: str, pieces: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -252,7 +253,7 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
-                   marks: Sequence[int]) -> list[_Raw]:
+                   para_starts: Sequence[int], marks: Sequence[int]) -> list[_Raw]:
     """Pair quotation marks paragraph by paragraph, carrying an open quote over a
     paragraph break only when the next paragraph opens with a mark.
 
@@ -264,11 +265,10 @@ def _double_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
     current: _Raw | None = None
     j = 0
     count = len(marks)
-    starts = [p[0] for p in paragraphs]
     index = 0
     while j < count or current is not None:
         if current is None:
-            index = bisect_right(starts, marks[j]) - 1
+            index = bisect_right(para_starts, marks[j]) - 1
         lo, hi = paragraphs[index]
         while j < count and marks[j] < hi:
             current = _on_mark(text, marks[j], lo, hi, index, current, raws)
@@ -340,12 +340,10 @@ def _carry_over(text: str, paragraphs: Sequence[tuple[int, int]], index: int,
     return None
 
 
-def _single_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
-                   para_starts: Sequence[int], doubles: Sequence[_Raw]) -> list[_Raw]:
+def _single_quotes(text: str, para_starts: Sequence[int],
+                   doubles: Sequence[_Raw]) -> list[_Raw]:
     """Single-quoted fragments outside double-quoted text."""
-    starts = [lo for lo, _ in paragraphs if text[lo] in "'‘"]
-    for mark in "'‘":
-        starts.extend(_after_space(text, mark))
+    starts = [*_opening(text, "'"), *_opening(text, "‘")]
     found: list[_Raw] = []
     for start in sorted(starts):
         match = _SINGLE.match(text, start)
@@ -357,13 +355,16 @@ def _single_quotes(text: str, paragraphs: Sequence[tuple[int, int]],
     return found
 
 
-def _after_space(text: str, mark: str) -> list[int]:
-    """Offsets of ``mark`` right after a space: ``str.find`` of the mark is several times
-    cheaper than a scan for " '" (which stops at every space)."""
+def _opening(text: str, mark: str) -> list[int]:
+    """Offsets of ``mark`` where it may open a fragment: right after a space, or opening a
+    paragraph (at a line start: a line starting with a mark is never blank).
+
+    ``str.find`` of the mark is several times cheaper than a scan for " '" (which stops at
+    every space), and one pass serves both cases."""
     found: list[int] = []
     at = text.find(mark)
     while at >= 0:
-        if at and text[at - 1] == " ":
+        if not at or text[at - 1] in " \n":
             found.append(at)
         at = text.find(mark, at + 1)
     return found
@@ -397,6 +398,8 @@ def _tag_after(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
     if start >= len(doc.text):
         return None
     end = _window_end(doc, start, raw.close_para)
+    if end <= start:
+        return None  # nothing after the quote in its paragraph (a frequent case)
     words = _words(doc.text, start, end, _TAG_WORDS + 1)
     count = len(words)
     for i in range(min(count, _TAG_WORDS)):
@@ -444,7 +447,11 @@ def _resolve_epithet(doc: _Doc, epithet: Sequence[tuple[int, str]], pos: int,
                      chain: _Chain) -> Ref | None:
     """The person an epithet names (see the module docstring)."""
     words = [w for _, w in epithet]
-    country = next((DEMONYMS[w] for w in words if w in DEMONYMS), None)
+    country = None
+    for word in words:
+        if word in DEMONYMS:
+            country = DEMONYMS[word]
+            break
     role = ("manager" if not _MANAGER_WORDS.isdisjoint(words) else
             "player" if not _PLAYER_WORDS.isdisjoint(words) else
             "executive" if not _EXECUTIVE_WORDS.isdisjoint(words) else None)
@@ -456,8 +463,9 @@ def _resolve_epithet(doc: _Doc, epithet: Sequence[tuple[int, str]], pos: int,
             return None  # "the club said", "the statement added": nobody to name
         return _resolve_pronoun(doc, pos, chain)
     seen: set[str] = set()
-    last = bisect_left(doc.people_starts, pos)
-    for mention in reversed(doc.people[:last]):
+    people = doc.people
+    for i in range(bisect_left(doc.people_starts, pos) - 1, -1, -1):
+        mention = people[i]
         ref = mention.ref
         if ref.id in seen:
             continue
@@ -519,6 +527,8 @@ def _window_end(doc: _Doc, start: int, para: int) -> int:
     if para + 1 < len(paragraphs) and paragraphs[para + 1][0] <= start:
         para += 1
     end = min(paragraphs[para][1], start + 160)
+    if end <= start:
+        return end  # a quote closing its paragraph: no tag after it
     marks = doc.marks
     i = bisect_left(marks, start)
     if i < len(marks) and marks[i] < end:
@@ -531,8 +541,23 @@ def _lead_start(doc: _Doc, open_at: int, para: int) -> int:
     """Start of the sentence that leads into the quote at ``open_at`` (in paragraph
     ``para``), after any previous quote."""
     lo = _after_quotes(doc, doc.paragraphs[para][0], open_at)
-    for match in _TERMINATOR.finditer(doc.text, lo, open_at):
-        lo = match.end()
+    return _after_last_terminator(doc.text, lo, open_at)
+
+
+def _after_last_terminator(text: str, lo: int, hi: int) -> int:
+    """End of the last ``_TERMINATOR`` match in ``text[lo:hi]`` (``lo`` when none): where
+    its last sentence starts.
+
+    Looked for backwards from the last ".", "!" or "?" (``str.rfind``): a match starts at
+    one of them and holds no other, so every one is a start ``finditer`` would try, and the
+    last that matches is its last match; the lead's last sentence is mostly short, where a
+    forward scan would test every character of the lead against the pattern's class."""
+    at = max(text.rfind(".", lo, hi), text.rfind("!", lo, hi), text.rfind("?", lo, hi))
+    while at >= 0:
+        match = _TERMINATOR.match(text, at, hi)
+        if match is not None:
+            return match.end()
+        at = max(text.rfind(".", lo, at), text.rfind("!", lo, at), text.rfind("?", lo, at))
     return lo
 
 
@@ -559,6 +584,8 @@ def _after_quotes(doc: _Doc, lo: int, open_at: int) -> int:
 
 def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
     """'Alonso said:' / 'Alonso admitted the side are "..."' / 'according to Alonso, "..."'"""
+    if hi <= lo:
+        return None  # no lead (a quote right after another's tag): no words to read
     words = _words(doc.text, lo, hi)
     count = len(words)
     for i in range(count - 1, -1, -1):
@@ -583,9 +610,7 @@ def _colon_paragraph(doc: _Doc, raw: _Raw, chain: _Chain) -> Ref | None:
         if i < len(doc.marks) and doc.marks[i] < prev_hi:
             return None
         # 'Kane explained why he has no plans to slow down.' then the quote.
-        sentence_lo = prev_lo
-        for match in _TERMINATOR.finditer(doc.text, prev_lo, prev_hi - 1):
-            sentence_lo = match.end()
+        sentence_lo = _after_last_terminator(doc.text, prev_lo, prev_hi - 1)
         return _tag_before(doc, sentence_lo, prev_hi, chain)
     return _tag_before(doc, _lead_start(doc, prev_hi, index - 1), prev_hi, chain)
 
