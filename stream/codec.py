@@ -208,7 +208,7 @@ def encode_raw(raw: RawArticle) -> bytes:
 
 def encode_analysed(analysed: AnalysedArticle) -> bytes:
     """An analysed article as JSON (orjson serialises the dataclasses natively): the hop
-    format before 0.3, still read (see :func:`decode_hops`)."""
+    earlier hop format, still read (see :func:`decode_hops`)."""
     return orjson.dumps(analysed)
 
 

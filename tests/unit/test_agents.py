@@ -83,7 +83,7 @@ def prepared(wiring: Wiring) -> list[PreparedArticle]:
 
 
 def legacy_data(article: PreparedArticle) -> dict[str, Any]:
-    """The article as the hop carried it before 0.3 (parsed analysed-article JSON)."""
+    """The article as the earlier hop format carried it (parsed analysed-article JSON)."""
     data: dict[str, Any] = orjson.loads(encode_analysed(restore(article)))
     return data
 
