@@ -317,10 +317,6 @@ def _framed_entries(payload: bytes) -> list[HopEntry]:
     return entries
 
 
-def decode_analysed(payload: bytes) -> AnalysedArticle:
-    return analysed_from_data(orjson.loads(payload))
-
-
 def analysed_from_data(data: Mapping[str, Any]) -> AnalysedArticle:
     art = data["article"]
     ext = data["extraction"]
