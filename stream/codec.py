@@ -32,7 +32,7 @@ from stream.core.models import (
     RawArticle,
     Ref,
 )
-from stream.core.records import Spliced
+from stream.core.records import BODY_FIELDS, Spliced
 from stream.errors import CodecError, Reason, RejectedInput, SchemaError
 
 SCHEMA_VERSION = 1
@@ -46,6 +46,7 @@ SCHEMA_OF_OUTPUT = {
 }
 #: Output schemas of article records (the ones a ``records.Spliced`` value fills).
 ARTICLE_SCHEMAS = ("enriched_article", "duplicate")
+_BODY = frozenset(BODY_FIELDS)
 #: Embedding more than this much of a rejected original would not fit a Kafka message.
 DLQ_ORIGINAL_LIMIT = 4 * 1024 * 1024
 
@@ -82,6 +83,9 @@ class SchemaRegistry:
     def first_error(self, name: str, value: object) -> str | None:
         return _first_error(self.validator(name), value)
 
+    def properties(self, name: str) -> frozenset[str]:
+        return frozenset(self.schema(name).get("properties", {}))
+
     def part_validator(self, name: str, fields: frozenset[str]) -> Callable[[object], object]:
         """A validator of ``fields`` of schema ``name`` alone: an object with those
         properties (the ones the schema requires among them required, no others).
@@ -106,9 +110,12 @@ class SchemaRegistry:
                 raise SchemaError(f"cannot compile part of schema {name}: {exc}") from exc
         return self._parts[key]
 
-    def part_error(self, name: str, value: Mapping[str, Any]) -> str | None:
-        """:meth:`first_error` of the fields ``value`` holds (see :meth:`part_validator`)."""
-        return _first_error(self.part_validator(name, frozenset(value)), value)
+    def part_error(self, name: str, value: Mapping[str, Any], fields: frozenset[str]
+                   ) -> str | None:
+        """:meth:`first_error` of ``value`` as the part of a record that holds ``fields``
+        (see :meth:`part_validator`): parts whose fields add up to the schema's
+        properties are together checked as the whole would be."""
+        return _first_error(self.part_validator(name, fields), value)
 
 
 def _first_error(validator: Callable[[object], object], value: object) -> str | None:
@@ -244,7 +251,8 @@ def decode_prepared(payload: bytes) -> PreparedArticle:
             quotes=tuple(_quote_from(q) for q in head["quotes"]),
             short_paragraphs=tuple((i, h) for i, h in head["short_paragraphs"]),
             entity_count=head["entity_count"], body=body, body_checked=head["body_checked"])
-    except (struct.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (struct.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError,
+            RejectedInput) as exc:
         raise CodecError(f"not a prepared article: {exc!r}"[:300]) from exc
 
 
@@ -391,9 +399,10 @@ def encode_output(value: Mapping[str, Any], schema: str, registry: SchemaRegistr
     """
     if isinstance(value, Spliced):
         if registry is not None:
-            _raise_on(schema, registry.part_error(schema, value.fields))
+            head = registry.properties(schema) - _BODY
+            _raise_on(schema, registry.part_error(schema, value.fields, head))
             if not value.body_checked:
-                _raise_on(schema, registry.part_error(schema, value.parsed_body()))
+                _raise_on(schema, registry.part_error(schema, value.parsed_body(), _BODY))
         return value.to_json()
     if registry is not None:
         _raise_on(schema, registry.first_error(schema, value))
@@ -404,7 +413,7 @@ def check_body(body: Mapping[str, Any], registry: SchemaRegistry) -> None:
     """Validate an article record's body (``records.body_fields``); raises
     :class:`SchemaError`. Every schema of :data:`ARTICLE_SCHEMAS` defines the body's
     fields alike (a test holds them to it), so one check serves them all."""
-    _raise_on(ARTICLE_SCHEMAS[0], registry.part_error(ARTICLE_SCHEMAS[0], body))
+    _raise_on(ARTICLE_SCHEMAS[0], registry.part_error(ARTICLE_SCHEMAS[0], body, _BODY))
 
 
 def _raise_on(schema: str, error: str | None) -> None:

@@ -25,11 +25,11 @@ from stream.app.tables import Tables
 from stream.app.topics import Topics
 from stream.codec import HopEntry, decode_hops, decode_prepared, encode_hops
 from stream.core.models import OutRecord
-from stream.errors import CodecError, Reason
+from stream.errors import Reason
 from stream.logs import get_logger, log_published
 from stream.metrics import Metrics, record_published
 from stream.pool import AnalysePool, RawItem
-from stream.steps import Analysed, Coordinates, Steps
+from stream.steps import Analysed, Coordinates, Encoded, Steps
 
 log = get_logger("stream.agents")
 
@@ -62,8 +62,10 @@ class Sender:
         self.steps, self.outbox, self.metrics = steps, outbox, metrics
         self.board = board
 
-    async def send(self, record: OutRecord, stage: str) -> None:
-        encoded = self.steps.encode(record)
+    async def send(self, record: OutRecord, stage: str, encoded: Encoded | None = None) -> None:
+        """Send ``record``; ``encoded`` is ``steps.encode(record)`` when already made."""
+        if encoded is None:
+            encoded = self.steps.encode(record)
         await self.outbox.send(encoded.topic, encoded.key, encoded.value, encoded.headers)
         record_published(self.metrics, stage, record)
         log_published(log, stage, record)
@@ -148,6 +150,9 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
         started = time.perf_counter()
         try:
             records = steps.publish_entry(entry, state)
+            # Encoded (and validated) here: a record that breaks its schema dead-letters
+            # its article instead of stopping the agent on the same hop again and again.
+            encoded: list[Encoded | None] = [steps.encode(r) for r in records]
         except Exception as exc:
             article_id = _article_id(entry.payload)
             log.exception("publish_failed", partition=where.partition, offset=where.offset,
@@ -157,9 +162,10 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
                         else orjson.dumps(entry.payload))
             records = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500],
                                          original, key, where)]
+            encoded = [None]
         metrics.stage_seconds.labels("publish").observe(time.perf_counter() - started)
-        for record in records:
-            await sender.send(record, "publish")
+        for record, ready in zip(records, encoded, strict=True):
+            await sender.send(record, "publish", ready)
         _observe_latency(metrics, entry.raw_timestamp, records)
 
     return analyse_agent, publish_agent
@@ -173,7 +179,7 @@ def _article_id(payload: bytes | dict[str, Any]) -> str | None:
     if isinstance(payload, bytes):
         try:
             return decode_prepared(payload).article_id
-        except CodecError:
+        except Exception:  # in the error path: any failure to read it means no id
             return None
     try:
         return str(payload["article"]["article_id"])

@@ -117,7 +117,10 @@ class Spliced(Mapping[str, Any]):
 
     def to_json(self) -> bytes:
         """The whole record: ``fields`` and the body's members in one JSON object."""
-        return orjson.dumps(self.fields)[:-1] + b"," + self.body[1:]
+        head = orjson.dumps(self.fields)
+        if len(self.body) <= 2 or len(head) <= 2:  # an empty part: nothing to join with ","
+            return head if len(self.body) <= 2 else self.body
+        return head[:-1] + b"," + self.body[1:]
 
 
 def entity_count(value: Mapping[str, Any]) -> int:

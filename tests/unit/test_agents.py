@@ -163,15 +163,22 @@ async def test_a_json_batch_hop_of_an_older_version_is_still_published(wiring: W
     assert keys == [a.article_id for a in articles]
 
 
-async def test_an_article_failing_in_publish_is_dead_lettered_alone(wiring: Wiring) -> None:
+@pytest.mark.parametrize(("good", "bad"), [
+    (b'"source":"s"', b'"source":5'),  # fails publishing (its records break the schema)
+    (b'"published_at":null', b'"published_at":"2025-13-45"'),  # fails reading the entry
+])
+async def test_an_article_failing_in_publish_is_dead_lettered_alone(
+        wiring: Wiring, good: bytes, bad: bytes) -> None:
     async with wiring.analyse.test_context() as agent:
         await agent.put(article("s", "u1", "A first story about a match.\n\nIt was good."))
         await agent.put(article("s", "u2", "A second story about a cup tie.\n\nIt was bad."))
     entries = [e for hop in wiring.hops() for e in decode_hops(hop["value"])]
     first, second = (e.payload for e in entries)
     assert isinstance(first, bytes) and isinstance(second, bytes)
-    broken = first.replace(b'"entity_count":0', b'"entity_count":"none"')
-    assert broken != first
+    size = int.from_bytes(first[:4], "big")  # the entry's head, then its body
+    head = first[4:4 + size].replace(good, bad)
+    assert head != first[4:4 + size]
+    broken = len(head).to_bytes(4, "big") + head + first[4 + size:]
     [payload] = encode_hops([(broken, None), (second, None)], 1 << 20)
     async with wiring.publish.test_context() as agent:
         await agent.put(payload, key=b"")

@@ -153,3 +153,32 @@ def test_every_article_schema_defines_the_body_alike() -> None:
                        schema.get("$defs"), sorted(set(schema["required"]) & set(BODY_FIELDS))))
     assert all(shape == shapes[0] for shape in shapes)
     assert shapes[0][2] == sorted(BODY_FIELDS)
+
+
+def test_parts_are_held_to_every_field_the_schema_requires() -> None:
+    """Each part is checked against its share of the schema, so a field missing from
+    either is caught as it would be in the whole record."""
+    registry = registry_for(SCHEMAS)
+    analysed = _analysed()
+    good = pipeline.prepare(analysed)
+    record = enriched_record(good, ["m1"], [])
+    fields = dict(record.fields)
+    del fields["pipeline_version"]
+    with pytest.raises(SchemaError, match="pipeline_version"):
+        encode_output(Spliced(fields, good.body, 3, True), "enriched_article", registry)
+    no_entities = orjson.dumps({"text": TEXT})
+    with pytest.raises(SchemaError, match="entities"):
+        encode_output(Spliced(record.fields, no_entities, 0, False), "enriched_article",
+                      registry)
+    with pytest.raises(SchemaError, match="text"):
+        check_body({"entities": []}, registry)
+    # Never invalid JSON, even from an empty part (validation off).
+    assert orjson.loads(Spliced(record.fields, b"{}", 0).to_json()) == record.fields
+
+
+def test_a_hop_entry_with_an_unreadable_date_is_a_codec_error() -> None:
+    payload = encode_prepared(pipeline.prepare(_analysed()))
+    broken = payload.replace(b"2025-03-02T18:00:00+00:00", b"2025-13-45T18:00:00+00:00")
+    assert broken != payload
+    with pytest.raises(CodecError):
+        decode_prepared(broken)
