@@ -63,6 +63,7 @@ class SchemaRegistry:
         self._dir = schemas_dir
         self._validators: dict[str, Callable[[object], object]] = {}
         self._parts: dict[tuple[str, frozenset[str]], Callable[[object], object]] = {}
+        self._properties: dict[str, frozenset[str]] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         path = self._dir / f"{name}.v{SCHEMA_VERSION}.json"
@@ -84,7 +85,11 @@ class SchemaRegistry:
         return _first_error(self.validator(name), value)
 
     def properties(self, name: str) -> frozenset[str]:
-        return frozenset(self.schema(name).get("properties", {}))
+        """The property names of schema ``name`` (read once)."""
+        found = self._properties.get(name)
+        if found is None:
+            found = self._properties[name] = frozenset(self.schema(name).get("properties", {}))
+        return found
 
     def part_validator(self, name: str, fields: frozenset[str]) -> Callable[[object], object]:
         """A validator of ``fields`` of schema ``name`` alone: an object with those
