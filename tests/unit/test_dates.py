@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from stream.core.extract.dates import find_date_near, resolve_date, sentence_at, sentence_spans
+from stream.core.extract.dates import (
+    find_date_near,
+    resolve_date,
+    sentence_at,
+    sentence_in,
+    sentence_spans,
+)
 
 #: A Thursday.
 PUB = datetime(2025, 12, 11, 8, 30, tzinfo=UTC)
@@ -137,7 +143,10 @@ def test_sentence_look_ups_with_a_cache_match_those_without() -> None:
             "J. R. Doe scored. \"It was great,\" he said. (Then) 2-1 it ended...  Later.")
     cache: dict[int, tuple[int, list[int]]] = {}
     for pos in range(len(text)):
-        assert sentence_at(text, pos, cache) == sentence_at(text, pos)
+        para_lo = text.rfind("\n", 0, pos) + 1
+        para_hi = text.find("\n", pos)
+        para_hi = len(text) if para_hi < 0 else para_hi
+        assert sentence_in(text, pos, para_lo, para_hi, cache) == sentence_at(text, pos)
 
 
 def test_trigger_scan_groups_branches_without_changing_matches() -> None:

@@ -223,7 +223,8 @@ def test_nested_quote_marks_fall_back_to_walking_the_quotes() -> None:
 
     def doc(quoted: list[tuple[int, int]]) -> _Doc:
         ascending = all(a[1] < b[1] for a, b in pairwise(quoted))
-        return _Doc("", [], [], [], [], quoted, [q[0] for q in quoted], ascending, [])
+        return _Doc("", [], [], [], [], [q[0] for q in quoted], [q[1] for q in quoted],
+                    ascending, [])
 
     flat = [(0, 5), (10, 20), (30, 40)]
     # A quote "closing" past a later one: the look-back walks every earlier quote.

@@ -161,19 +161,14 @@ def sentence_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[
     return spans
 
 
-def sentence_at(text: str, pos: int,
-                cache: dict[int, tuple[int, list[int]]] | None = None) -> tuple[int, int]:
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
     """The (trimmed) sentence containing ``pos``, searched within its paragraph only.
 
     Scans only from the paragraph start to the end of that sentence: callers ask this
-    once per score or quote, so it must not split the whole text. A caller asking for many
-    positions of one text passes a ``cache`` (a dict it keeps for that text): each paragraph
-    is then split once, on first use, and a look-up is one bisection.
+    once per score or quote, so it must not split the whole text (a caller asking for many
+    positions of one text uses :func:`sentence_in`).
     """
     para_lo = text.rfind("\n", 0, pos) + 1
-    if cache is not None:
-        para_hi = text.find("\n", pos)
-        return sentence_in(text, pos, para_lo, len(text) if para_hi < 0 else para_hi, cache)
     para_hi = text.find("\n", pos)
     para_hi = len(text) if para_hi < 0 else para_hi
     start = para_lo
@@ -186,8 +181,10 @@ def sentence_at(text: str, pos: int,
 
 def sentence_in(text: str, pos: int, para_lo: int, para_hi: int,
                 cache: dict[int, tuple[int, list[int]]]) -> tuple[int, int]:
-    """:func:`sentence_at` with a ``cache``, for a caller that already knows the paragraph
-    ``text[para_lo:para_hi]`` holding ``pos`` (no line break searched for again)."""
+    """:func:`sentence_at` for a caller that asks for many positions of one text and
+    knows the paragraph ``text[para_lo:para_hi]`` holding ``pos``: ``cache`` (a dict it
+    keeps for that text) holds each paragraph's sentence ends, split once on first use,
+    so a look-up is one bisection."""
     known = cache.get(para_lo)
     if known is None:
         known = cache[para_lo] = (para_hi, _end_list(text, para_lo, para_hi))
@@ -213,8 +210,7 @@ def _end_list(text: str, lo: int, hi: int) -> list[int]:
     at each full stop from the end of the last match finds what ``finditer`` finds (a match
     can only start at one of them)."""
     if text.find("!", lo, hi) >= 0 or text.find("?", lo, hi) >= 0:
-        return [match.end() for match in _SENTENCE_END.finditer(text, lo, hi)
-                if text[match.start()] != "." or not _is_abbreviation(text, match.start())]
+        return list(_ends(text, lo, hi))
     ends: list[int] = []
     match_at = _SENTENCE_END.match
     dot = text.find(".", lo, hi)

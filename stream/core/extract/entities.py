@@ -543,25 +543,12 @@ class KeyFolder:
 
 def group_entities(mentions: Sequence[EntityMention]) -> tuple[Entity, ...]:
     """One entity per id, mentions in text order; entities in order of first mention."""
-    return group_sorted(sorted(mentions, key=_START))
-
-
-def group_sorted(mentions: Iterable[EntityMention]) -> tuple[Entity, ...]:
-    """:func:`group_entities` of mentions already in text order."""
-    by_id: dict[str, tuple[EntityType, str, list[tuple[int, int]]]] = {}
-    for mention in mentions:
-        ref = mention.ref
-        entry = by_id.get(ref.id)
-        if entry is None:
-            entry = by_id[ref.id] = (mention.type, ref.name, [])
-        entry[2].append((mention.start, mention.end))
-    new = _new_entity
-    return tuple([new(t, n, i, tuple(spans)) for i, (t, n, spans) in by_id.items()])
+    return group_and_split(sorted(mentions, key=_START))[0]
 
 
 def group_and_split(mentions: Iterable[EntityMention]
                     ) -> tuple[tuple[Entity, ...], dict[str, list[EntityMention]]]:
-    """:func:`group_sorted` and ``types.mentions_by_type`` of mentions in text order, in
+    """:func:`group_entities` and ``types.mentions_by_type`` of mentions in text order, in
     one pass (both are asked of every article)."""
     by_id: dict[str, tuple[EntityType, str, list[tuple[int, int]]]] = {}
     by_type: dict[str, list[EntityMention]] = {}

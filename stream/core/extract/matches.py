@@ -682,10 +682,8 @@ def _lead_of(ctx: _Context, start: int) -> tuple[str, str]:
 
 
 def _in_object_position(ctx: _Context, mention: EntityMention) -> bool:
-    lead = ctx.leads.get(mention.start)
-    if lead is None:
-        lead = ctx.leads[mention.start] = _lead(ctx.text, mention.start)
-    return lead[0] in _OBJECT_WORDS or lead[1] in _OBJECT_PAIRS
+    last, pair = _lead_of(ctx, mention.start)
+    return last in _OBJECT_WORDS or pair in _OBJECT_PAIRS
 
 
 def _only_space(text: str, start: int, end: int) -> bool:

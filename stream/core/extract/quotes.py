@@ -145,9 +145,9 @@ class _Doc:
     para_starts: Sequence[int]
     people: Sequence[EntityMention]
     people_starts: Sequence[int]
-    #: (open, close) of every quote, in order; ``quoted_opens`` the opens alone.
-    quoted: Sequence[tuple[int, int]]
+    #: Opening and closing mark of every quote, in order of opening.
     quoted_opens: Sequence[int]
+    quoted_closes: Sequence[int]
     #: Whether quote closes only grow (quotes never nest): the look-back of
     #: :func:`_lead_start` is then one bisection.
     closes_ascend: bool
@@ -189,8 +189,7 @@ def find_quotes(text: str, mentions: Sequence[EntityMention], *,
     closes = [r.close_at for r in raws]
     people, people_starts = _outside_quotes(by_type.get("person", ()), opens, closes)
     clubs = by_type.get("club", ())
-    quoted = list(zip(opens, closes, strict=True))
-    doc = _Doc(text, paragraphs, para_starts, people, people_starts, quoted, opens,
+    doc = _Doc(text, paragraphs, para_starts, people, people_starts, opens, closes,
                all(map(lt, closes, closes[1:])),  # closes only grow: no quote nests
                marks, clubs, [m.start for m in clubs], facts, managers)
     quotes: list[Quote] = []
@@ -569,17 +568,17 @@ def _after_quotes(doc: _Doc, lo: int, open_at: int) -> int:
     that is the past the last quote closing by ``open_at``, found by bisection; otherwise
     the quotes are walked in order.
     """
-    quoted = doc.quoted
+    closes = doc.quoted_closes
     k = bisect_left(doc.quoted_opens, open_at)
     if not doc.closes_ascend:
-        for _, q_close in quoted[:k]:
+        for q_close in closes[:k]:
             if lo <= q_close <= open_at:
                 lo = q_close + 1
         return lo
     j = k - 1
-    while j >= 0 and quoted[j][1] > open_at:
+    while j >= 0 and closes[j] > open_at:
         j -= 1
-    return quoted[j][1] + 1 if j >= 0 and quoted[j][1] >= lo else lo
+    return closes[j] + 1 if j >= 0 and closes[j] >= lo else lo
 
 
 def _tag_before(doc: _Doc, lo: int, hi: int, chain: _Chain) -> Ref | None:
