@@ -304,17 +304,17 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its live descendants (the analysis pool), from
     /proc: a worker's CPU per article must count the processes working for it."""
     children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat(int(entry.name))
             if fields is not None:
                 children.setdefault(int(fields[1]), []).append(int(entry.name))
+                ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
-        fields = _stat(current)
-        if fields is not None:
-            total += int(fields[11]) + int(fields[12])
+        total += ticks.get(current, 0)
         todo.extend(children.get(current, []))
     return total / os.sysconf("SC_CLK_TCK")
 

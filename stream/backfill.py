@@ -136,10 +136,8 @@ async def backfill(settings: Settings, *, since: datetime, version: str,
 
 
 def _steps_for(target: Settings) -> Steps:
-    from stream.codec import registry_for
-    from stream.core.extract import default_extractor
 
-    return Steps(target, default_extractor(target.kb_path), registry_for(target.schemas_dir))
+    return Steps.from_settings(target)
 
 
 async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: Steps,

@@ -129,13 +129,11 @@ def process(paths: tuple[str, ...], source: str | None) -> None:
     directories of them; - or nothing reads stdin.
     """
     from stream.batch import process_payloads
-    from stream.codec import registry_for
-    from stream.core.extract import default_extractor
     from stream.inputs import DEFAULT_SOURCE, iter_payloads
     from stream.steps import Steps
 
     settings = settings_or_exit()
-    steps = Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
+    steps = Steps.from_settings(settings)
     out = sys.stdout.buffer
     payloads = iter_payloads(paths or ("-",), source=source or DEFAULT_SOURCE)
     for record in process_payloads(steps, payloads):

@@ -63,7 +63,7 @@ class SchemaRegistry:
         self._dir = schemas_dir
         self._validators: dict[str, Callable[[object], object]] = {}
         self._parts: dict[tuple[str, frozenset[str]], Callable[[object], object]] = {}
-        self._properties: dict[str, frozenset[str]] = {}
+        self._heads: dict[str, frozenset[str]] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         path = self._dir / f"{name}.v{SCHEMA_VERSION}.json"
@@ -84,11 +84,13 @@ class SchemaRegistry:
     def first_error(self, name: str, value: object) -> str | None:
         return _first_error(self.validator(name), value)
 
-    def properties(self, name: str) -> frozenset[str]:
-        """The property names of schema ``name`` (read once)."""
-        found = self._properties.get(name)
+    def head_fields(self, name: str) -> frozenset[str]:
+        """The properties of schema ``name`` besides an article record's body (read once:
+        asked for every record sent)."""
+        found = self._heads.get(name)
         if found is None:
-            found = self._properties[name] = frozenset(self.schema(name).get("properties", {}))
+            properties = frozenset(self.schema(name).get("properties", {}))
+            found = self._heads[name] = properties - _BODY
         return found
 
     def part_validator(self, name: str, fields: frozenset[str]) -> Callable[[object], object]:
@@ -216,12 +218,6 @@ def encode_raw(raw: RawArticle) -> bytes:
 
 
 # ------------------------------------------------------------ internal analysed topic
-
-
-def encode_analysed(analysed: AnalysedArticle) -> bytes:
-    """An analysed article as JSON (orjson serialises the dataclasses natively): the hop
-    earlier hop format, still read (see :func:`decode_hops`)."""
-    return orjson.dumps(analysed)
 
 
 def encode_prepared(prepared: PreparedArticle) -> bytes:
@@ -404,7 +400,7 @@ def encode_output(value: Mapping[str, Any], schema: str, registry: SchemaRegistr
     """
     if isinstance(value, Spliced):
         if registry is not None:
-            head = registry.properties(schema) - _BODY
+            head = registry.head_fields(schema)
             _raise_on(schema, registry.part_error(schema, value.fields, head))
             if not value.body_checked:
                 _raise_on(schema, registry.part_error(schema, value.parsed_body(), _BODY))

@@ -12,7 +12,7 @@ batch tooling can use it freely.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -148,13 +148,11 @@ class CountingMap(MutableMapping[K, V]):
     #: Keys whose presence was just learnt by a read; bounded, cleared when full.
     PRESENCE_LIMIT = 4096
 
-    def __init__(self, inner: MutableMapping[K, V], gauge: Gauge, name: str,
-                 reads: Callable[[], Mapping[K, V]] | None = None) -> None:
+    def __init__(self, inner: MutableMapping[K, V], gauge: Gauge, name: str) -> None:
         self.inner = inner
-        #: Where ``get`` reads, found on first use: a Faust table's store, whose ``get`` is
-        #: one look-up (the table's own asks the store twice: "is the key there?", then
-        #: "what is it?"). The table itself by default.
-        self._reads_from = reads
+        #: Where ``get`` reads, found on first use: a Faust table's store (its ``data``),
+        #: whose ``get`` is one look-up (the table's own asks the store twice: "is the key
+        #: there?", then "what is it?"); any other mapping is read directly.
         self._reads: Mapping[K, V] | None = None
         self._gauge = gauge.labels(name)
         self._count: int | None = None
@@ -190,7 +188,8 @@ class CountingMap(MutableMapping[K, V]):
         missing = _MISSING
         reads = self._reads
         if reads is None:
-            reads = self._reads = self.inner if self._reads_from is None else self._reads_from()
+            store = getattr(self.inner, "data", None)
+            reads = self._reads = store if isinstance(store, Mapping) else self.inner
         value = reads.get(key, missing)
         self._note(key, value is not missing)
         return default if value is missing else value

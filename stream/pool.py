@@ -26,8 +26,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from stream.codec import registry_for
-from stream.core.extract import default_extractor
 from stream.core.models import OutRecord
 from stream.errors import Reason
 from stream.runtime import settle_heap
@@ -45,10 +43,6 @@ class RawItem:
 
 
 Result = Analysed | OutRecord
-
-
-def build_steps(settings: Settings) -> Steps:
-    return Steps(settings, default_extractor(settings.kb_path), registry_for(settings.schemas_dir))
 
 
 def analyse_items(steps: Steps, items: Sequence[RawItem]) -> list[Result]:
@@ -75,7 +69,7 @@ def _child_init(settings: Settings) -> None:
     # The parent handles Ctrl-C and SIGTERM and shuts the pool down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _CHILD["steps"] = build_steps(settings)
+    _CHILD["steps"] = Steps.from_settings(settings)
     settle_heap()  # the knowledge base is never garbage: keep collections off it
 
 

@@ -25,9 +25,11 @@ from stream.codec import (
     encode_output,
     encode_prepared,
     headers_for,
+    registry_for,
 )
 from stream.core import pipeline
 from stream.core.dedup import NearPolicy
+from stream.core.extract import default_extractor
 from stream.core.ids import digest
 from stream.core.models import AnalysedArticle, OutRecord, PreparedArticle
 from stream.core.records import body_fields
@@ -76,6 +78,13 @@ class Steps:
             "quotes": settings.topic_quotes,
             "dlq": settings.topic_dlq,
         }
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Steps:
+        """The steps over the shipped knowledge base (with ``settings.kb_path`` merged on
+        top) and the schemas in ``settings.schemas_dir``."""
+        return cls(settings, default_extractor(settings.kb_path),
+                   registry_for(settings.schemas_dir))
 
     def analyse(self, key: bytes | None, payload: bytes,
                 where: Coordinates = Coordinates()) -> Analysed | OutRecord:

@@ -14,7 +14,7 @@ from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
 from stream.app.watchdog import register_watchdog
 from stream.metrics import Metrics, create_metrics
-from stream.pool import AnalysePool, build_steps
+from stream.pool import AnalysePool
 from stream.security import client_security
 from stream.settings import Settings
 from stream.steps import Steps
@@ -70,7 +70,7 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         web_metrics_enabled=False,
         autodiscover=False,
     )
-    steps = build_steps(settings)
+    steps = Steps.from_settings(settings)
     pool = AnalysePool(settings, steps, settings.pool_processes)
     topics = declare_topics(app, settings)
     tables = declare_tables(app)

@@ -8,9 +8,9 @@ never as a crash of the worker.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -92,10 +92,8 @@ def watch_tables(app: faust.App, tables: Tables, metrics: Metrics) -> CountedTab
     retaken (one ``len()`` each) by the timer once the worker is ready again.
     """
     counted = CountedTables(
-        dedup=CountingMap(tables.dedup, metrics.table_keys, "dedup",
-                          lambda: _store_of(tables.dedup)),
-        events=CountingMap(tables.events, metrics.table_keys, "events",
-                           lambda: _store_of(tables.events)))
+        dedup=CountingMap(tables.dedup, metrics.table_keys, "dedup"),
+        events=CountingMap(tables.events, metrics.table_keys, "events"))
 
     async def on_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         for table in counted.all():
@@ -138,9 +136,3 @@ def register_health(app: faust.App, metrics: Metrics) -> None:
         metrics.ready.set(1 if is_ready(app) else 0)
         update_lag(app, metrics)
 
-
-def _store_of(table: Any) -> Mapping[str, Any]:
-    """A Faust table's store (reads skip the table's sensors and its second look-up);
-    a plain mapping (agent tests) is its own store."""
-    store = getattr(table, "data", None)
-    return store if isinstance(store, Mapping) else cast(Mapping[str, Any], table)

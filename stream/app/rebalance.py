@@ -61,21 +61,20 @@ def uncommitted_stream_partitions(committed: Mapping[Any, int | None],
 
 
 async def rewind_uncommitted(app: faust.App, consumer: Any,
-                             committed: Mapping[Any, int | None]) -> dict[str, int]:
+                             committed: Mapping[Any, int | None]) -> None:
     """Seek the uncommitted stream partitions in ``committed`` to their earliest offset."""
     fresh = uncommitted_stream_partitions(committed, set(app.tables.changelog_topics))
     if not fresh:
-        return {}
+        return
     starts = await consumer.earliest_offsets(*fresh)
     targets = {tp: starts[tp] for tp in fresh if starts.get(tp) is not None}
     if not targets:
-        return {}
+        return
     # seek_wait runs the seek on the consumer's own thread (aiokafka is not thread-safe);
     # perform_seek then sets the read offsets of these partitions to None (none read).
     await consumer.seek_wait(targets)
     rewound = {f"{tp.topic}:{tp.partition}": offset for tp, offset in targets.items()}
     log.info("uncommitted_partitions_rewound", partitions=rewound)
-    return rewound
 
 
 def install_rewind(app: faust.App, consumer: Any) -> bool:

@@ -89,13 +89,9 @@ class LearningState:
             self._index = _LearnedIndex.rebuild(self.memory)
         return self._index
 
-    def learned_indices(self, analysed: AnalysedArticle) -> set[int]:
-        """Paragraphs of this article that its source repeats in many other articles."""
-        return self.learned_among(analysed.article.source,
-                                  short_paragraphs(analysed.article.text, self.policy))
-
     def learned_among(self, source: str, short: Sequence[tuple[int, str]]) -> set[int]:
-        """:meth:`learned_indices` from the article's :func:`short_paragraphs`."""
+        """Indices of the article's paragraphs (its :func:`short_paragraphs`) that its
+        source repeats in many other articles."""
         counts = self.index.counts
         if not counts:
             return set()
@@ -103,16 +99,11 @@ class LearningState:
         return {index for index, digest_ in short
                 if counts.get(f"{source}|{digest_}", 0) >= least}
 
-    def count(self, analysed: AnalysedArticle, original_text: str) -> None:
-        """Count each short paragraph once for this (unique) article; expire old articles."""
-        self.count_short(analysed.article.article_id, analysed.article.source,
-                         analysed.article.published_at,
-                         short_paragraphs(original_text, self.policy))
-
     def count_short(self, article_id: str, source: str, published_at: datetime | None,
                     short: Sequence[tuple[int, str]]) -> None:
-        """:meth:`count` from the article's :func:`short_paragraphs` (of its text as it
-        arrived, before any learned paragraph was stripped)."""
+        """Count each short paragraph once for this (unique) article, from its
+        :func:`short_paragraphs` (of its text as it arrived, before any learned paragraph
+        was stripped); expire old articles."""
         index = self.index
         if article_id in index.day_of:  # redelivered after a crash: counted already
             return

@@ -14,7 +14,6 @@ import orjson
 
 from stream import PIPELINE_VERSION
 from stream.core.models import (
-    CleanArticle,
     Entity,
     MatchEvent,
     PreparedArticle,
@@ -35,21 +34,6 @@ def _ref(ref: Ref | None) -> dict[str, str] | None:
 def _entity(entity: Entity) -> dict[str, Any]:
     return {"type": entity.type, "name": entity.name, "id": entity.id,
             "mentions": [list(span) for span in entity.mentions]}
-
-
-def article_fields(article: CleanArticle, entities: tuple[Entity, ...]) -> dict[str, Any]:
-    return {
-        "article_id": article.article_id,
-        "source": article.source,
-        "url": article.url,
-        "title": article.title,
-        "text": article.text,
-        "published_at": _iso(article.published_at),
-        "language": article.language,
-        "content_hash": article.content_hash,
-        "entities": [_entity(e) for e in entities],
-        "pipeline_version": PIPELINE_VERSION,
-    }
 
 
 #: The fields of an article record that travel as ready-made JSON (``PreparedArticle.body``).
@@ -144,23 +128,6 @@ def duplicate_record(article: PreparedArticle, verdict: Verdict) -> Spliced:
     fields["kind"] = verdict.kind
     fields["similarity"] = round(verdict.similarity, 4)
     return Spliced(fields, article.body, article.entity_count, article.body_checked)
-
-
-def enriched_value(article: CleanArticle, entities: tuple[Entity, ...],
-                   match_event_ids: list[str], quote_event_ids: list[str]) -> dict[str, Any]:
-    value = article_fields(article, entities)
-    value["match_event_ids"] = match_event_ids
-    value["quote_event_ids"] = quote_event_ids
-    return value
-
-
-def duplicate_value(article: CleanArticle, entities: tuple[Entity, ...],
-                    verdict: Verdict) -> dict[str, Any]:
-    value = article_fields(article, entities)
-    value["duplicate_of"] = verdict.duplicate_of
-    value["kind"] = verdict.kind
-    value["similarity"] = round(verdict.similarity, 4)
-    return value
 
 
 def match_event_value(event: MatchEvent) -> dict[str, Any]:

@@ -10,8 +10,6 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 
-from stream.codec import registry_for
-from stream.core.extract import default_extractor
 from stream.core.models import OutRecord
 from stream.errors import Reason
 from stream.kafka import offset_bounds, read_ranges, start_reader
@@ -30,7 +28,7 @@ def _letters(env: Env) -> list[tuple[str, bytes]]:
     """Dead letters exactly as the worker's analyse step writes them (same code path):
     three redrivable ones, one whose original was truncated, one from the internal hop."""
     settings = env.settings
-    steps = Steps(settings, default_extractor(None), registry_for(settings.schemas_dir))
+    steps = Steps.from_settings(settings)
     raw = env.topic("raw")
     records = [
         steps.analyse(b"key-1", BAD_JSON, Coordinates(raw, 0, 0)),

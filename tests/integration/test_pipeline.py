@@ -11,8 +11,6 @@ import orjson
 import pytest
 
 from stream.batch import process_payloads
-from stream.codec import registry_for
-from stream.core.extract import default_extractor
 from stream.inputs import iter_payloads
 from stream.steps import Steps
 
@@ -87,7 +85,7 @@ def test_batch_mode_prints_exactly_what_the_worker_publishes(
         env: Env, worker: WorkerProcess) -> None:
     payloads = _payloads()
     settings = env.settings
-    steps = Steps(settings, default_extractor(None), registry_for(settings.schemas_dir))
+    steps = Steps.from_settings(settings)
     batch = [(steps.topic_of(r), r.key, r.value) for r in process_payloads(
         steps, iter_payloads([str(SAMPLES)]))]
 

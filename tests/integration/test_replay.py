@@ -16,8 +16,6 @@ import pytest
 from aiokafka import TopicPartition
 
 from stream.batch import process_payloads
-from stream.codec import registry_for
-from stream.core.extract import default_extractor
 from stream.inputs import Payload, iter_payloads
 from stream.kafka import committed_offsets, offset_bounds, read_ranges, start_reader
 from stream.steps import Steps
@@ -122,7 +120,7 @@ def test_replay_by_time_range_into_another_topic_keeps_keys_values_and_headers(
 def _batch(env: Env, payloads: list[Payload]) -> dict[str, dict[str, Any]]:
     """What batch mode publishes for these payloads, last value per key, by output."""
     settings = env.settings
-    steps = Steps(settings, default_extractor(None), registry_for(settings.schemas_dir))
+    steps = Steps.from_settings(settings)
     out: dict[str, dict[str, Any]] = {}
     for record in process_payloads(steps, payloads):
         value = steps.encode(record).value

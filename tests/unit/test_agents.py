@@ -18,7 +18,7 @@ import pytest
 from stream.app.agents import register_agents
 from stream.app.tables import Tables
 from stream.app.topics import Topics
-from stream.codec import decode_hops, decode_prepared, encode_analysed, encode_hops, registry_for
+from stream.codec import HopEntry, decode_hops, decode_prepared, encode_hops, registry_for
 from stream.core.models import CleanArticle, Extraction, PreparedArticle
 from stream.core.pipeline import restore
 from stream.metrics import Metrics, create_metrics
@@ -76,15 +76,19 @@ def article(source: str, url: str, body: str) -> bytes:
     return orjson.dumps({"source": source, "url": url, "body": body})
 
 
+def entries(wiring: Wiring) -> list[HopEntry]:
+    """The entries of the hop messages the analyse agent sent."""
+    return [entry for hop in wiring.hops() for entry in decode_hops(hop["value"])]
+
+
 def prepared(wiring: Wiring) -> list[PreparedArticle]:
     """The articles of the hop messages the analyse agent sent."""
-    return [decode_prepared(entry.payload) for hop in wiring.hops()  # type: ignore[arg-type]
-            for entry in decode_hops(hop["value"])]
+    return [decode_prepared(entry.payload) for entry in entries(wiring)]  # type: ignore[arg-type]
 
 
 def legacy_data(article: PreparedArticle) -> dict[str, Any]:
     """The article as the earlier hop format carried it (parsed analysed-article JSON)."""
-    data: dict[str, Any] = orjson.loads(encode_analysed(restore(article)))
+    data: dict[str, Any] = orjson.loads(orjson.dumps(restore(article)))
     return data
 
 
@@ -96,9 +100,9 @@ async def test_a_bad_message_is_dead_lettered_and_the_next_one_processed(wiring:
     assert orjson.loads(dead["value"])["reason"] == "invalid_json"
     assert dead["headers"]["schema"] == b"dead_letter"
     assert dead["key"] == b"k1"
-    entries = [entry for hop in wiring.hops() for entry in decode_hops(hop["value"])]
+    found = entries(wiring)
     assert [a.article_id[:4] for a in prepared(wiring)] == ["art_"]
-    assert entries[0].raw_timestamp is not None
+    assert found[0].raw_timestamp is not None
     assert wiring.metrics.dead_letters.labels("invalid_json")._value.get() == 1
 
 
@@ -172,8 +176,8 @@ async def test_an_article_failing_in_publish_is_dead_lettered_alone(
     async with wiring.analyse.test_context() as agent:
         await agent.put(article("s", "u1", "A first story about a match.\n\nIt was good."))
         await agent.put(article("s", "u2", "A second story about a cup tie.\n\nIt was bad."))
-    entries = [e for hop in wiring.hops() for e in decode_hops(hop["value"])]
-    first, second = (e.payload for e in entries)
+    found = entries(wiring)
+    first, second = (e.payload for e in found)
     assert isinstance(first, bytes) and isinstance(second, bytes)
     size = int.from_bytes(first[:4], "big")  # the entry's head, then its body
     head = first[4:4 + size].replace(good, bad)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from stream.core import pipeline
+from stream.core import boilerplate, pipeline
 from stream.core.clean.text import clean_plain_text
 from stream.core.models import AnalysedArticle, CleanArticle, Extraction, RawArticle
 
@@ -87,7 +87,9 @@ def test_a_redelivered_article_is_counted_once() -> None:
     state = pipeline.PublishState({}, {})
     article = _footered(1)
     for _ in range(3):
-        state.learning.count(article, article.article.text)
+        state.learning.count_short(article.article.article_id, article.article.source,
+                                   article.article.published_at,
+                                   boilerplate.short_paragraphs(article.article.text))
     assert max(state.learning.index.counts.values()) == 1
 
 

@@ -158,12 +158,13 @@ def test_a_write_after_a_read_of_the_same_key_needs_no_second_lookup() -> None:
     assert LookupCounting.lookups == 1
 
 
-def test_counting_map_reads_from_the_store_it_is_given() -> None:
-    """A Faust table's own ``get`` asks its store twice; reads go to the store directly."""
+def test_counting_map_reads_from_the_table_store() -> None:
+    """A Faust table's own ``get`` asks its store (``data``) twice; reads go to the store."""
     metrics = create_metrics()
     store = {"k": "stored"}
     inner = LookupCounting(store)
-    table = CountingMap(inner, metrics.table_keys, "events", lambda: store)
+    inner.data = store  # type: ignore[attr-defined]
+    table = CountingMap(inner, metrics.table_keys, "events")
     LookupCounting.lookups = 0
     assert table.get("k") == "stored" and table.get("none", "d") == "d"
     table["k"] = "v"  # a write still goes through the table (its changelog)

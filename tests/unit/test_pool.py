@@ -11,9 +11,9 @@ import pytest
 
 from stream.codec import decode_prepared
 from stream.core.models import OutRecord
-from stream.pool import AnalysePool, RawItem, Result, _child_analyse, _chunks, build_steps
+from stream.pool import AnalysePool, RawItem, Result, _child_analyse, _chunks
 from stream.settings import Settings
-from stream.steps import Analysed, Coordinates
+from stream.steps import Analysed, Coordinates, Steps
 
 POISON = b"poison"
 
@@ -57,7 +57,7 @@ def test_chunks_are_contiguous_cover_everything_and_balance_bytes() -> None:
 
 
 async def test_processes_give_the_same_results_in_order_as_in_process(settings: Settings) -> None:
-    steps = build_steps(settings)
+    steps = Steps.from_settings(settings)
     items = [*_items(7), RawItem(b"bad", b"{not json", Coordinates("raw", 1, 9))]
     pool = AnalysePool(settings, steps, 2)
     try:
@@ -73,7 +73,7 @@ async def test_processes_give_the_same_results_in_order_as_in_process(settings: 
 
 
 async def test_a_process_dying_costs_only_the_message_that_kills_it(settings: Settings) -> None:
-    steps = build_steps(settings)
+    steps = Steps.from_settings(settings)
     items = _items(6)
     items.insert(3, RawItem(b"p", POISON, Coordinates("raw", 0, 99)))
     pool = CrashingPool(settings, steps, 2)
