@@ -47,15 +47,7 @@ Result = Analysed | OutRecord
 
 def analyse_items(steps: Steps, items: Sequence[RawItem]) -> list[Result]:
     """The batch in order; an unexpected exception dead-letters its message only."""
-    return [_analyse_one(steps, item) for item in items]
-
-
-def _analyse_one(steps: Steps, item: RawItem) -> Result:
-    try:
-        return steps.analyse(item.key, item.value, item.where)
-    except Exception as exc:
-        return steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], item.value, item.key,
-                                 item.where)
+    return list(steps.analyse_batch([(item.key, item.value, item.where) for item in items]))
 
 
 # ------------------------------------------------------------------ in the child process

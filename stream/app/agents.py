@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 import faust
@@ -74,6 +75,22 @@ class Sender:
 
 
 AgentPair = tuple[Any, Any]
+#: Batches handed to the pool and not yet forwarded: the pool starts on the next batch
+#: while this process forwards the last one.
+ANALYSE_BATCHES_IN_FLIGHT = 2
+#: A batch of raw events, its analysis under way, and when it started.
+_Batch = tuple[Sequence[Any], "asyncio.Future[list[Any]]", float]
+
+
+async def _until_free(slots: asyncio.Semaphore, forwarder: asyncio.Future[None]) -> None:
+    """A slot for the next batch; the forwarder's failure, if it failed meanwhile."""
+    acquired: asyncio.Future[Any] = asyncio.ensure_future(slots.acquire())
+    waited: set[asyncio.Future[Any]] = {acquired, forwarder}
+    await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+    if forwarder.done():
+        acquired.cancel()
+        forwarder.result()  # raises what stopped it
+        raise RuntimeError("the analyse forwarder stopped")
 
 
 def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables,
@@ -96,37 +113,66 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
 
     @app.agent(topics.raw, name="analyse")
     async def analyse_agent(stream: faust.StreamT[bytes]) -> None:
-        # Events are acknowledged by take_events only after this body has sent their batch.
+        # ``take_events`` acknowledges a batch as soon as the body moves on to the next; each
+        # message holds one more reference until its batch is forwarded (``_forward``), so
+        # nothing is acknowledged before its hop is sent while the pool already analyses
+        # the next batch (with one batch at a time, the pool idles while this process
+        # sends the hops and gathers the next batch).
         batches = cast(faust.Stream[bytes], stream).take_events(settings.batch_size,
                                                                 settings.batch_seconds)
-        async for events in batches:
-            messages = [event.message for event in events]
-            metrics.messages_in.labels("analyse").inc(len(messages))
-            started = time.perf_counter()
-            items = [RawItem(m.key, m.value or b"", Coordinates(m.topic, m.partition, m.offset))
-                     for m in messages]
-            try:
-                results = await pool.analyse(items)
-            except Exception as exc:  # the pool itself failed, not one article
-                log.exception("analyse_pool_failed", messages=len(items))
-                results = [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], item.value,
-                                             item.key, item.where) for item in items]
-            # The batch's wall time shared among its articles: one observation each.
-            per_article = (time.perf_counter() - started) / len(messages)
-            stage_seconds = metrics.stage_seconds.labels("analyse")
-            for _ in messages:
-                stage_seconds.observe(per_article)
-            hops: list[tuple[bytes, float | None]] = []
-            for message, result in zip(messages, results, strict=True):
-                if isinstance(result, Analysed):
-                    # Raw timestamp travels with the article for the end-to-end latency.
-                    hops.append((result.payload, message.timestamp))
-                else:
-                    metrics.dropped.labels("analyse", _field(result, "reason")).inc()
-                    await sender.send(result, "analyse")
-            for hop in encode_hops(hops, hop_limit):
-                await outbox.send(settings.topic_analysed, b"", hop, [])
-            metrics.messages_out.labels("analyse", "analysed").inc(len(hops))
+        slots = asyncio.Semaphore(ANALYSE_BATCHES_IN_FLIGHT)
+        queue: asyncio.Queue[_Batch] = asyncio.Queue()
+        forwarder = asyncio.ensure_future(_forward_batches(queue, slots, stream))
+        try:
+            async for events in batches:
+                await _until_free(slots, forwarder)
+                for event in events:
+                    event.message.incref()
+                metrics.messages_in.labels("analyse").inc(len(events))
+                started = time.perf_counter()
+                queue.put_nowait((events, asyncio.ensure_future(_analysed(events)), started))
+        finally:
+            forwarder.cancel()
+
+    async def _analysed(events: Sequence[Any]) -> list[Any]:
+        items = [RawItem(e.message.key, e.message.value or b"",
+                         Coordinates(e.message.topic, e.message.partition, e.message.offset))
+                 for e in events]
+        try:
+            return await pool.analyse(items)
+        except Exception as exc:  # the pool itself failed, not one article
+            log.exception("analyse_pool_failed", messages=len(items))
+            return [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], item.value,
+                                      item.key, item.where) for item in items]
+
+    async def _forward_batches(queue: asyncio.Queue[_Batch], slots: asyncio.Semaphore,
+                               stream: Any) -> None:
+        """Sends each batch's hops in the order the batches came, then acknowledges it."""
+        while True:
+            events, analysed, started = await queue.get()
+            results = await analysed
+            await _forward(events, results, started)
+            for event in events:
+                await stream.ack(event)
+            slots.release()
+
+    async def _forward(events: Sequence[Any], results: list[Any], started: float) -> None:
+        # The batch's wall time shared among its articles: one observation each.
+        per_article = (time.perf_counter() - started) / len(events)
+        stage_seconds = metrics.stage_seconds.labels("analyse")
+        for _ in events:
+            stage_seconds.observe(per_article)
+        hops: list[tuple[bytes, float | None]] = []
+        for event, result in zip(events, results, strict=True):
+            if isinstance(result, Analysed):
+                # Raw timestamp travels with the article for the end-to-end latency.
+                hops.append((result.payload, event.message.timestamp))
+            else:
+                metrics.dropped.labels("analyse", _field(result, "reason")).inc()
+                await sender.send(result, "analyse")
+        for hop in encode_hops(hops, hop_limit):
+            await outbox.send(settings.topic_analysed, b"", hop, [])
+        metrics.messages_out.labels("analyse", "analysed").inc(len(hops))
 
     @app.agent(topics.analysed, name="publish")
     async def publish_agent(stream: faust.StreamT[bytes]) -> None:

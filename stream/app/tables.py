@@ -21,5 +21,5 @@ def declare_tables(app: faust.App) -> Tables:
     dedup = app.Table("dedup", partitions=1, key_type=str, value_type=str,
                       help="content hash -> owner article id; article id -> content hash")
     events = app.Table("events", partitions=1, key_type=str,
-                       help="event id -> article ids and reconciled fields")
+                       help="article id -> what it reported (events are derived from these)")
     return Tables(dedup=dedup, events=events)

@@ -8,15 +8,28 @@ that knows the date supersedes the provisional event: the merged event is publis
 under the dated id and the provisional id is retired (``retired`` lists it, so the
 wiring can publish a tombstone on the compacted topic).
 
-Event state lives in memory passed in (a dict, or a Faust table in the worker); the event
-is re-published whenever an article reports it, so a compacted topic keyed by
+The event is re-published whenever an article reports it, so a compacted topic keyed by
 ``event_id`` always holds the latest state, and a replay re-publishes the same state.
+
+Memory. :func:`merge_match` and :func:`merge_quote` fold reports into any mapping.
+:class:`EventState` keeps that fold in process and stores only what it is derived from,
+because every write to a Faust table is a changelog message: one key per unique article
+that reports anything, however many events it touches,
+
+``e:<article_id>`` -> ``{"n": sequence, "day": day, "anchor": publication day,
+"matches": [...], "quotes": [event ids]}``,
+
+and rebuilds the fold by replaying those entries in arrival order after a restart or a
+rebalance. Like dedup, it remembers a window of publication days: articles more than
+``window_days`` behind the latest day are forgotten, and an event keeps the reports of
+the window.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections import ChainMap, defaultdict
+from collections.abc import Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +38,7 @@ from stream.core.ids import match_event_id, quote_event_id
 from stream.core.models import MatchEvent, MatchResult, Quote, QuoteEvent, Ref
 
 EventMemory = MutableMapping[str, Any]
+_LEGACY_PREFIXES = ("m:", "mt:", "q:")
 #: An undated report joins an event of the same teams and score this close in time.
 UNDATED_MATCH_DAYS = 7
 
@@ -43,9 +57,13 @@ def _pair_key(result: MatchResult) -> str:
 def merge_match(result: MatchResult, article_id: str, memory: EventMemory,
                 published_at: datetime | None = None) -> MatchUpdate:
     """Fold one article's report of a match into the event it belongs to."""
+    return _merge_match(result, article_id, memory, published_at.date() if published_at else None)
+
+
+def _merge_match(result: MatchResult, article_id: str, memory: EventMemory,
+                 anchor: date | None) -> MatchUpdate:
     pair = _pair_key(result)
     index: list[dict[str, Any]] = list(memory.get(f"mt:{pair}") or [])
-    anchor = published_at.date() if published_at else None
     event_id, retired = _resolve_id(result, pair, index, anchor)
     stored = memory.get(f"m:{event_id}")
     merged_from = [memory.get(f"m:{old}") for old in retired]
@@ -126,13 +144,185 @@ def _reindex(index: list[dict[str, Any]], event: MatchEvent, retired: list[str],
 
 
 def merge_quote(quote: Quote, article_id: str, memory: EventMemory) -> QuoteEvent:
-    event_id = quote_event_id(quote.speaker.id, fold_for_matching(quote.text))
+    event_id = quote_id(quote)
+    return QuoteEvent(event_id=event_id, speaker=quote.speaker, text=quote.text,
+                      article_ids=_fold_quote(event_id, article_id, memory))
+
+
+def quote_id(quote: Quote) -> str:
+    return quote_event_id(quote.speaker.id, fold_for_matching(quote.text))
+
+
+def _fold_quote(event_id: str, article_id: str, memory: EventMemory) -> tuple[str, ...]:
     stored = memory.get(f"q:{event_id}")
     existing = list(stored["article_ids"]) if stored else []
     article_ids = tuple(existing) if article_id in existing else (*existing, article_id)
     memory[f"q:{event_id}"] = {"article_ids": list(article_ids)}
-    return QuoteEvent(event_id=event_id, speaker=quote.speaker, text=quote.text,
-                      article_ids=article_ids)
+    return article_ids
+
+
+# ------------------------------------------------------------------ derived memory
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """One article's reports folded into events: what the publish step sends."""
+
+    matches: list[MatchUpdate]
+    quotes: list[QuoteEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What one article contributed: enough to fold it again after a restart."""
+
+    sequence: int
+    day: str
+    anchor: date | None
+    matches: tuple[MatchResult, ...]
+    quote_ids: tuple[str, ...]
+
+    def pack(self) -> dict[str, Any]:
+        return {"n": self.sequence, "day": self.day,
+                "anchor": self.anchor.isoformat() if self.anchor else None,
+                "matches": [_result_data(m) for m in self.matches],
+                "quotes": list(self.quote_ids)}
+
+    @staticmethod
+    def unpack(value: dict[str, Any]) -> _Entry:
+        return _Entry(sequence=value["n"], day=value["day"],
+                      anchor=date.fromisoformat(value["anchor"]) if value["anchor"] else None,
+                      matches=tuple(_result_from(m) for m in value["matches"]),
+                      quote_ids=tuple(value["quotes"]))
+
+
+@dataclass
+class _Fold:
+    """The events as derived from the entries, and the bookkeeping of the window."""
+
+    events: dict[str, Any] = field(default_factory=dict)
+    days: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    articles: set[str] = field(default_factory=set)
+    watermark: str = ""
+    next_sequence: int = 0
+
+    def add(self, article_id: str, entry: _Entry) -> None:
+        for result in entry.matches:
+            _merge_match(result, article_id, self.events, entry.anchor)
+        for event_id in entry.quote_ids:
+            _fold_quote(event_id, article_id, self.events)
+        self.note(article_id, entry)
+
+    def note(self, article_id: str, entry: _Entry) -> None:
+        self.articles.add(article_id)
+        self.days[entry.day].append(article_id)
+        self.watermark = max(self.watermark, entry.day)
+        self.next_sequence = max(self.next_sequence, entry.sequence + 1)
+
+
+class EventState:
+    """The events fold kept in process, derived from the ``e:`` entries in ``memory``
+    (a Faust table in the worker, a dict in batch mode); see the module docstring.
+
+    Replaying the entries in arrival order gives exactly the fold the live process has,
+    so a restarted or rebalanced worker decides as the original would have.
+    """
+
+    def __init__(self, memory: EventMemory, window_days: int = 30) -> None:
+        self.memory = memory
+        self.window_days = window_days
+        self._fold: _Fold | None = None
+
+    def invalidate(self) -> None:
+        """The memory may have changed behind our back (rebalance): rebuild on next use."""
+        self._fold = None
+
+    @property
+    def fold(self) -> _Fold:
+        if self._fold is None:
+            self._fold = self._rebuild()
+        return self._fold
+
+    def _rebuild(self) -> _Fold:
+        fold = _Fold()
+        entries = [(key[2:], _Entry.unpack(value)) for key, value in self.memory.items()
+                   if key.startswith("e:")]
+        # Keys of the earlier layout, which stored the fold itself: derived now.
+        for key in [k for k in self.memory if k.startswith(_LEGACY_PREFIXES)]:
+            del self.memory[key]
+        for article_id, entry in sorted(entries, key=lambda item: item[1].sequence):
+            fold.add(article_id, entry)
+        return fold
+
+    @property
+    def events(self) -> dict[str, Any]:
+        """The folded events (``m:``, ``mt:`` and ``q:`` keys, as :func:`merge_match`
+        and :func:`merge_quote` write them)."""
+        return self.fold.events
+
+    def report(self, article_id: str, published_at: datetime | None,
+               matches: Sequence[MatchResult], quotes: Sequence[Quote]) -> Folded:
+        """Fold one article's match results and quotes into their events.
+
+        An article folded already (redelivered, replayed) is folded into a scratch layer
+        instead: its events come out as they are now, and the fold is left as it was.
+        """
+        if not matches and not quotes:
+            return Folded([], [])
+        fold = self.fold
+        known = article_id in fold.articles or self._too_old(published_at, fold)
+        layer: EventMemory = ChainMap({}, fold.events) if known else fold.events
+        updates = [merge_match(m, article_id, layer, published_at) for m in matches]
+        quote_events = [merge_quote(q, article_id, layer) for q in quotes]
+        if not known:
+            self._remember(article_id, published_at, matches, quote_events)
+        return Folded(updates, quote_events)
+
+    def _too_old(self, published_at: datetime | None, fold: _Fold) -> bool:
+        """Already behind the window when it arrives: folded, but not remembered."""
+        if published_at is None or not fold.watermark:
+            return False
+        newest = date.fromisoformat(fold.watermark)
+        return (newest - published_at.date()).days > self.window_days
+
+    def _remember(self, article_id: str, published_at: datetime | None,
+                  matches: Sequence[MatchResult], quote_events: Iterable[QuoteEvent]) -> None:
+        fold = self.fold
+        day = (published_at.date().isoformat() if published_at else "") or fold.watermark
+        entry = _Entry(fold.next_sequence, day, published_at.date() if published_at else None,
+                       tuple(matches), tuple(dict.fromkeys(q.event_id for q in quote_events)))
+        self.memory[f"e:{article_id}"] = entry.pack()
+        before = fold.watermark
+        fold.note(article_id, entry)
+        if before and fold.watermark != before:
+            self._expire(fold)
+
+    def _expire(self, fold: _Fold) -> None:
+        """Forget the articles that left the window; the fold is rebuilt without them."""
+        newest = date.fromisoformat(fold.watermark)
+        old = [d for d in fold.days
+               if d and (newest - date.fromisoformat(d)).days > self.window_days]
+        for day in old:
+            for article_id in fold.days.pop(day):
+                self.memory.pop(f"e:{article_id}", None)
+        if old:
+            self._fold = None
+
+
+def _result_data(result: MatchResult) -> list[Any]:
+    return [_ref_dict(result.home), _ref_dict(result.away), result.home_goals,
+            result.away_goals, _ref_dict(result.competition),
+            result.date.isoformat() if result.date else None, _ref_dict(result.venue),
+            list(result.span)]
+
+
+def _result_from(data: list[Any]) -> MatchResult:
+    home, away, home_goals, away_goals, competition, day, venue, span = data
+    return MatchResult(home=Ref(home["name"], home["id"]), away=Ref(away["name"], away["id"]),
+                       home_goals=home_goals, away_goals=away_goals,
+                       competition=_ref(competition),
+                       date=date.fromisoformat(day) if day else None, venue=_ref(venue),
+                       span=(span[0], span[1]))
 
 
 def _ref(value: dict[str, str] | None) -> Ref | None:

@@ -58,12 +58,13 @@ class PublishState:
                  policy: dedup.NearPolicy = dedup.DEFAULT_POLICY) -> None:
         self.dedup = dedup.DedupState(dedup_memory)
         self.learning = boilerplate.LearningState(dedup_memory)
-        self.events = event_memory
+        self.events = events.EventState(event_memory, policy.window_days)
         self.policy = policy
 
     def invalidate(self) -> None:
         self.dedup.invalidate()
         self.learning.invalidate()
+        self.events.invalidate()
 
 
 def prepare(analysed: AnalysedArticle, body: bytes | None = None, *,
@@ -111,17 +112,15 @@ def publish_prepared(prepared: PreparedArticle, state: PublishState) -> list[Out
     article = prepared
     if learned:  # rare: the article's text and offsets change, so its body is rebuilt
         article = prepare(boilerplate.strip_paragraphs(restore(prepared), learned))
-    event_memory = state.events
     verdict = state.dedup.decide(article, article.fingerprint, state.policy)
     if verdict.is_duplicate:
         return [OutRecord("duplicates", article.article_id, duplicate_record(article, verdict))]
     article_id = article.article_id
-    updates = [events.merge_match(m, article_id, event_memory, article.published_at)
-               for m in article.match_results]
-    retired = _unique(old for u in updates for old in u.retired)
-    match_events = _last_per_id(u.event for u in updates)
-    quote_events = _last_per_id(events.merge_quote(q, article_id, event_memory)
-                                for q in article.quotes)
+    folded = state.events.report(article_id, article.published_at, article.match_results,
+                                 article.quotes)
+    retired = _unique(old for u in folded.matches for old in u.retired)
+    match_events = _last_per_id(u.event for u in folded.matches)
+    quote_events = _last_per_id(folded.quotes)
     records = [OutRecord("enriched", article_id, enriched_record(
         article, _unique(e.event_id for e in match_events),
         _unique(e.event_id for e in quote_events)))]

@@ -7,6 +7,7 @@ dead-letter on error, keep going).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,15 +54,16 @@ class Wiring:
         return self.outbox.sent[self.settings.topic_analysed]
 
 
-def wire(**overrides: Any) -> Wiring:
-    settings = Settings(store="memory", analyse_processes=0, **overrides)
+def wire(settings: Settings | None = None, outbox: RecordingOutbox | None = None,
+         **overrides: Any) -> Wiring:
+    settings = settings or Settings(store="memory", analyse_processes=0, **overrides)
     app = faust.App("agent-test", broker="kafka://127.0.0.1:1", store="memory://",
                     autodiscover=False)
     topics = Topics(raw=app.topic("raw"), analysed=app.topic("analysed"), by_name={})
     tables = Tables(dedup={}, events={})  # type: ignore[arg-type]
     metrics = create_metrics()
     steps = Steps(settings, NoExtraction(), registry_for(settings.schemas_dir))
-    outbox = RecordingOutbox()
+    outbox = outbox or RecordingOutbox()
     analyse, publish = register_agents(app, steps, topics, tables, metrics,
                                        AnalysePool(settings, steps, 0), outbox)
     return Wiring(analyse, publish, outbox, metrics, settings)
@@ -127,6 +129,44 @@ async def test_a_batch_travels_as_one_hop_message_in_input_order() -> None:
             await agent.put(article("s", f"u{n}", body))
     assert len(wiring.hops()) == 1
     assert [a.url for a in prepared(wiring)] == ["u0", "u1", "u2"]
+
+
+class GatedOutbox(RecordingOutbox):
+    """Holds every hop send until the gate opens, as a slow broker would."""
+
+    def __init__(self, hop_topic: str) -> None:
+        super().__init__()
+        self.hop_topic, self.gate, self.waiting = hop_topic, asyncio.Event(), asyncio.Event()
+
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: list[tuple[str, bytes]]) -> None:
+        if topic == self.hop_topic:
+            self.waiting.set()
+            await self.gate.wait()
+        await super().send(topic, key, value, headers)
+
+
+async def test_a_message_is_acknowledged_only_once_its_hop_is_sent() -> None:
+    settings = Settings(store="memory", analyse_processes=0, batch_size=2, batch_seconds=0.01)
+    wiring = wire(settings=settings, outbox=GatedOutbox(settings.topic_analysed))
+    outbox = wiring.outbox
+    assert isinstance(outbox, GatedOutbox)
+    async with wiring.analyse.test_context() as agent:
+        first = await agent.put(article("s", "u0", "A first story.\n\nOf a match."), wait=False)
+        second = await agent.put(article("s", "u1", "A second one.\n\nOf a cup."), wait=False)
+        for event in (first, second):  # one reference per reading stream, as the consumer
+            event.message.incref()      # gives every message (a test put gives none)
+        await asyncio.wait_for(outbox.waiting.wait(), 10)
+        # The batch is analysed, take_events has moved on, and the hop is still unsent.
+        await asyncio.sleep(0.1)
+        assert not first.message.acked and not second.message.acked
+        outbox.gate.set()
+        for _ in range(100):
+            if first.message.acked and second.message.acked:
+                break
+            await asyncio.sleep(0.01)
+    assert first.message.acked and second.message.acked
+    assert [a.url for a in prepared(wiring)] == ["u0", "u1"]
 
 
 async def test_an_unreadable_hop_is_dead_lettered_and_the_next_published(wiring: Wiring) -> None:
