@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="bytes per producer batch and partition; aiokafka keeps one request in "
                     "flight per broker, so a full batch makes every send wait for the previous "
                     "request's acknowledgement: batches must hold many enriched articles")
+    producer_linger_ms: int = Field(
+        5, ge=0, le=1000,
+        description="how long a send may wait for others to share its request: fewer, "
+                    "larger requests cost the worker and the broker less CPU, at this much "
+                    "added latency")
     article_time_budget_seconds: float = Field(
         5.0, ge=0.0, description="cleaning+extraction time per article before it goes to the "
                                  "DLQ as 'timeout'; 0 disables")

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from stream.budget import BudgetExceeded, time_budget
+from stream.budget import BudgetExceeded, alarm_handler
 from stream.codec import (
     SCHEMA_OF_OUTPUT,
     HopEntry,
@@ -69,9 +69,9 @@ class _Batch:
     """The articles of one :meth:`Steps.analyse_batch` call as they go through the
     stages: each one's result once it has one (a dead letter), and its time so far."""
 
-    def __init__(self, steps: Steps, items: Sequence[tuple[bytes | None, bytes, Coordinates]]
-                 ) -> None:
-        self.steps, self.items = steps, items
+    def __init__(self, steps: Steps, items: Sequence[tuple[bytes | None, bytes, Coordinates]],
+                 run_budgeted: Callable[[float, Callable[[Any], Any], Any], Any]) -> None:
+        self.steps, self.items, self.run_budgeted = steps, items, run_budgeted
         self.results: list[Analysed | OutRecord | None] = [None] * len(items)
         self.spent = [0.0] * len(items)
         self.budget = steps.settings.article_time_budget_seconds
@@ -80,15 +80,13 @@ class _Batch:
             timed: bool = True) -> dict[int, Any]:
         """``stage`` on each value; those that fail leave with a dead letter."""
         done: dict[int, Any] = {}
+        budgeted = timed and self.budget > 0
         for index, value in values.items():
             started = time.perf_counter()
             try:
-                if timed and self.budget > 0:
+                if budgeted:
                     left = self.budget - self.spent[index]
-                    if left <= 0:
-                        raise BudgetExceeded()
-                    with time_budget(left):
-                        done[index] = stage(value)
+                    done[index] = self.run_budgeted(left, stage, value)
                 else:
                     done[index] = stage(value)
             except RejectedInput as rejected:
@@ -152,7 +150,11 @@ class Steps:
         article keeps its own time budget across the stages, and a failure dead-letters
         that article only.
         """
-        batch = _Batch(self, items)
+        with alarm_handler() as run_budgeted:
+            return self._analyse_batch(_Batch(self, items, run_budgeted))
+
+    def _analyse_batch(self, batch: _Batch) -> list[Analysed | OutRecord]:
+        items = batch.items
         raws = batch.run(self._decode, dict(enumerate(p for _k, p, _w in items)), timed=False)
         cleaned = batch.run(clean_article, raws)
         extractions = batch.run(self.extractor.extract, cleaned)

@@ -54,7 +54,7 @@ def create_service(settings: Settings, metrics: Metrics | None = None) -> Servic
         broker_request_timeout=max(90.0, settings.session_timeout_seconds * 2),
         producer_max_request_size=settings.max_message_bytes,
         # A few ms of batching turns many small sends into one request per partition.
-        producer_linger_ms=5,
+        producer_linger_ms=settings.producer_linger_ms,
         producer_max_batch_size=min(settings.producer_batch_bytes, settings.max_message_bytes),
         consumer_max_fetch_size=settings.max_message_bytes,
         web_enabled=True,

@@ -50,13 +50,14 @@ def _word_hash(word: str) -> int:
 
 
 def _shingle_hashes(tokens: list[str]) -> npt.NDArray[np.uint64]:
+    """The distinct shingle hashes, sorted."""
     cached = _WORD_HASHES.get
     words = np.array([cached(t) or _word_hash(t) for t in tokens], dtype=np.uint64)
     width = min(SHINGLE_WORDS, len(words))
     count = len(words) - width + 1
     with np.errstate(over="ignore"):
-        combined = np.zeros(count, dtype=np.uint64)
-        for offset in range(width):
+        combined = words[:count] * _POS[0]
+        for offset in range(1, width):
             combined += words[offset:offset + count] * _POS[offset]
         # murmur3 finaliser: spreads the sum over all 64 bits
         combined ^= combined >> np.uint64(33)
@@ -64,7 +65,12 @@ def _shingle_hashes(tokens: list[str]) -> npt.NDArray[np.uint64]:
         combined ^= combined >> np.uint64(33)
         combined *= _MIX2
         combined ^= combined >> np.uint64(33)
-    return np.unique(combined)
+    combined.sort()
+    distinct = np.empty(len(combined), dtype=bool)
+    distinct[0] = True
+    np.not_equal(combined[1:], combined[:-1], out=distinct[1:])
+    unique: npt.NDArray[np.uint64] = combined[distinct]
+    return unique
 
 
 def signature(text: str) -> Signature:
@@ -72,11 +78,15 @@ def signature(text: str) -> Signature:
     if not tokens:
         return Signature(values=(), shingles=0)
     hashes = _shingle_hashes(tokens)
+    # The bucket is a hash's top bits, so in sorted order each bucket's hashes are
+    # contiguous and the first of each run holds the bucket's smallest value.
     buckets = (hashes >> _BUCKET_SHIFT).astype(np.intp)
-    values = hashes & _VALUE_MASK
+    firsts = np.empty(len(buckets), dtype=bool)
+    firsts[0] = True
+    np.not_equal(buckets[1:], buckets[:-1], out=firsts[1:])
     sig = np.full(NUM_PERM, _EMPTY, dtype=np.uint64)
-    np.minimum.at(sig, buckets, values)
-    return Signature(values=_densify([int(v) for v in sig]), shingles=len(hashes))
+    sig[buckets[firsts]] = hashes[firsts] & _VALUE_MASK
+    return Signature(values=_densify(sig.tolist()), shingles=len(hashes))
 
 
 def _densify(values: list[int]) -> tuple[int, ...]:
