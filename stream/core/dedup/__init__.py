@@ -245,13 +245,8 @@ class DedupState:
     def _candidates(self, sig: Signature) -> set[int]:
         """Rows of the articles sharing an LSH bucket with ``sig`` (order is irrelevant:
         ties are broken by arrival number)."""
-        seen: set[int] = set()
         buckets = self.index.buckets
-        for key in band_keys(sig):
-            bucket = buckets.get(key)
-            if bucket:
-                seen.update(bucket)
-        return seen
+        return set().union(*[buckets.get(key, ()) for key in band_keys(sig)])
 
     def remember(self, article: Identified, sig: Signature, verdict: Verdict,
                  policy: NearPolicy = DEFAULT_POLICY) -> None:
@@ -311,13 +306,17 @@ def _scores(mine: npt.NDArray[np.uint64], size: int, values: npt.NDArray[np.uint
     containment of the smaller text in the larger when both are long enough and it reaches
     its own threshold (a teaser inside the full story).
     """
-    jacc = np.count_nonzero(values == mine, axis=1) / len(mine)
+    # Agreeing positions counted by a product with ones: faster than count_nonzero(axis=1).
+    jacc = ((values == mine) @ _ONES[: len(mine)]) / len(mine)
     smaller = np.minimum(other, size)
     with np.errstate(divide="ignore", invalid="ignore"):
         contained = np.minimum(1.0, (jacc * (size + other) / (1 + jacc)) / smaller)
     contained = np.where((jacc > 0) & (smaller > 0), contained, 0.0)
     by_containment = (smaller >= policy.min_shingles) & (contained >= policy.containment)
     return np.where(jacc >= policy.jaccard, jacc, np.where(by_containment, contained, -1.0))
+
+
+_ONES = np.ones(NUM_PERM, dtype=np.float64)
 
 
 def _days_between(earlier: str, later: str) -> int:
