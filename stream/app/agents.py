@@ -150,8 +150,11 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
         """Sends each batch's hops in the order the batches came, then acknowledges it."""
         while True:
             events, analysed, started = await queue.get()
-            results = await analysed
-            await _forward(events, results, started)
+            try:
+                await _forward(events, await analysed, started)
+            except Exception:  # the agent raises it at its next batch (and is restarted)
+                log.exception("analyse_forward_failed", messages=len(events))
+                raise
             for event in events:
                 await stream.ack(event)
             slots.release()
