@@ -39,3 +39,15 @@ def test_the_prefix_names_the_language(code: str) -> None:
 
 def test_too_little_text_has_no_language() -> None:
     assert detect_language("  2-1  ") is None
+
+
+def test_withdrawn_codes_are_given_as_today() -> None:
+    # CLD2 still says "iw" for Hebrew.
+    hebrew = "המאמן אמר אחרי המשחק שהקבוצה שיחקה טוב מאוד והייתה ראויה לנצח הערב באצטדיון"
+    assert detect_language(hebrew) == "he"
+
+
+def test_text_the_compiled_detector_cannot_read_still_gets_an_answer() -> None:
+    # A lone surrogate cannot be encoded for CLD2: the pure-Python model decides.
+    broken = SAMPLES["en"][:120] + "\ud800" + SAMPLES["en"][120:]
+    assert detect_language(broken) == "en"
