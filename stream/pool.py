@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import ctypes
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -61,6 +62,8 @@ def _child_init(settings: Settings) -> None:
     # The parent handles Ctrl-C and SIGTERM and shuts the pool down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if settings.analyse_niceness:
+        os.nice(settings.analyse_niceness)
     _CHILD["steps"] = Steps.from_settings(settings)
     settle_heap()  # the knowledge base is never garbage: keep collections off it
 

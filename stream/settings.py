@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="processes cleaning and extracting next to the worker's own; 0 runs "
                     "them in the worker process; unset: one fewer than the CPUs, at least 1 "
                     "(the worker's own process keeps a core for Kafka I/O and dedup)")
+    analyse_niceness: int = Field(
+        10, ge=0, le=19,
+        description="how much lower the analysis processes' CPU priority is than the "
+                    "worker's: when CPUs are short, the worker's own process (consumer, "
+                    "producer, heartbeats, commits) and a broker on the same machine go "
+                    "first, so the analysis waits instead of stalling the sends")
     batch_size: int = Field(
         64, ge=1, le=10000, description="raw articles analysed and forwarded together")
     batch_seconds: float = Field(

@@ -3,6 +3,7 @@ dies on one message costs that message only (real spawned processes, no broker).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
 
@@ -97,3 +98,14 @@ def test_pool_size_defaults_to_one_fewer_than_the_cpus(monkeypatch: pytest.Monke
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
     assert Settings().pool_processes == 1
     assert Settings(analyse_processes=0).pool_processes == 0
+
+
+async def test_analysis_processes_run_at_the_configured_lower_priority() -> None:
+    settings = Settings(store="memory", analyse_niceness=7)
+    pool = AnalysePool(settings, Steps.from_settings(settings), 1)
+    try:
+        await pool.start()
+        child = await asyncio.wrap_future(pool._pool().submit(os.nice, 0))
+    finally:
+        pool.close()
+    assert child == os.nice(0) + 7
