@@ -115,7 +115,7 @@ async def backfill(settings: Settings, *, since: datetime, version: str,
     target = versioned_settings(settings, version)
     await create_topics(target, [s for s in topic_specs(target)
                                  if s.name in target.output_topics])
-    steps = steps or _steps_for(target)
+    steps = steps or Steps.from_settings(target)
     summary = BackfillSummary(version, group_id(settings, version))
     started = time.monotonic()
     partitions = await topic_partitions(settings, settings.topic_raw)
@@ -133,11 +133,6 @@ async def backfill(settings: Settings, *, since: datetime, version: str,
         await consumer.stop()
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def _steps_for(target: Settings) -> Steps:
-
-    return Steps.from_settings(target)
 
 
 async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: Steps,

@@ -12,7 +12,7 @@ import re
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,16 +24,12 @@ from stream import PIPELINE_VERSION
 from stream.core.models import (
     AnalysedArticle,
     CleanArticle,
-    Entity,
     Extraction,
     Fingerprint,
-    MatchResult,
     PreparedArticle,
-    Quote,
     RawArticle,
-    Ref,
 )
-from stream.core.records import BODY_FIELDS, Spliced
+from stream.core.records import BODY_FIELDS, Spliced, entity_from, match_from, quote_from
 from stream.errors import CodecError, Reason, RejectedInput, SchemaError
 
 SCHEMA_VERSION = 1
@@ -261,8 +257,8 @@ def decode_prepared(payload: bytes) -> PreparedArticle:
             title=head["title"], published_at=parse_datetime(head["published_at"]),
             language=head["language"], content_hash=head["content_hash"],
             fingerprint=Fingerprint(tuple(fingerprint["values"]), fingerprint["shingles"]),
-            match_results=tuple(_match_from(m) for m in head["match_results"]),
-            quotes=tuple(_quote_from(q) for q in head["quotes"]),
+            match_results=tuple(match_from(m) for m in head["match_results"]),
+            quotes=tuple(quote_from(q) for q in head["quotes"]),
             short_paragraphs=tuple((i, h) for i, h in head["short_paragraphs"]),
             entity_count=head["entity_count"], body=body, body_checked=head["body_checked"])
     except (struct.error, orjson.JSONDecodeError, KeyError, TypeError, ValueError,
@@ -348,38 +344,13 @@ def analysed_from_data(data: Mapping[str, Any]) -> AnalysedArticle:
         language=art["language"], content_hash=art["content_hash"],
     )
     extraction = Extraction(
-        entities=tuple(
-            Entity(e["type"], e["name"], e["id"], tuple((m[0], m[1]) for m in e["mentions"]))
-            for e in ext["entities"]
-        ),
-        match_results=tuple(_match_from(m) for m in ext["match_results"]),
-        quotes=tuple(_quote_from(q) for q in ext["quotes"]),
+        entities=tuple(entity_from(e) for e in ext["entities"]),
+        match_results=tuple(match_from(m) for m in ext["match_results"]),
+        quotes=tuple(quote_from(q) for q in ext["quotes"]),
     )
     fingerprint = Fingerprint(values=tuple(data["fingerprint"]["values"]),
                               shingles=data["fingerprint"]["shingles"])
     return AnalysedArticle(article=article, extraction=extraction, fingerprint=fingerprint)
-
-
-def _ref(value: Mapping[str, str] | None) -> Ref | None:
-    return None if value is None else Ref(name=value["name"], id=value["id"])
-
-
-def _req_ref(value: Mapping[str, str]) -> Ref:
-    return Ref(name=value["name"], id=value["id"])
-
-
-def _quote_from(q: Mapping[str, Any]) -> Quote:
-    return Quote(_req_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1]))
-
-
-def _match_from(m: Mapping[str, Any]) -> MatchResult:
-    return MatchResult(
-        home=_req_ref(m["home"]), away=_req_ref(m["away"]),
-        home_goals=m["home_goals"], away_goals=m["away_goals"],
-        competition=_ref(m["competition"]),
-        date=date.fromisoformat(m["date"]) if m["date"] else None,
-        venue=_ref(m["venue"]), span=(m["span"][0], m["span"][1]),
-    )
 
 
 # ----------------------------------------------------------------------------- output

@@ -48,7 +48,7 @@ Result = Analysed | OutRecord
 
 def analyse_items(steps: Steps, items: Sequence[RawItem]) -> list[Result]:
     """The batch in order; an unexpected exception dead-letters its message only."""
-    return list(steps.analyse_batch([(item.key, item.value, item.where) for item in items]))
+    return steps.analyse_batch([(item.key, item.value, item.where) for item in items])
 
 
 # ------------------------------------------------------------------ in the child process

@@ -79,7 +79,7 @@ AgentPair = tuple[Any, Any]
 #: while this process forwards the last one.
 ANALYSE_BATCHES_IN_FLIGHT = 2
 #: A batch of raw events, its analysis under way, and when it started.
-_Batch = tuple[Sequence[Any], "asyncio.Future[list[Any]]", float]
+_InFlight = tuple[Sequence[Any], "asyncio.Future[list[Any]]", float]
 
 
 async def _until_free(slots: asyncio.Semaphore, forwarder: asyncio.Future[None]) -> None:
@@ -121,7 +121,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
         batches = cast(faust.Stream[bytes], stream).take_events(settings.batch_size,
                                                                 settings.batch_seconds)
         slots = asyncio.Semaphore(ANALYSE_BATCHES_IN_FLIGHT)
-        queue: asyncio.Queue[_Batch] = asyncio.Queue()
+        queue: asyncio.Queue[_InFlight] = asyncio.Queue()
         forwarder = asyncio.ensure_future(_forward_batches(queue, slots, stream))
         try:
             async for events in batches:
@@ -145,7 +145,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
             return [steps.dead_letter(Reason.INTERNAL_ERROR, repr(exc)[:500], item.value,
                                       item.key, item.where) for item in items]
 
-    async def _forward_batches(queue: asyncio.Queue[_Batch], slots: asyncio.Semaphore,
+    async def _forward_batches(queue: asyncio.Queue[_InFlight], slots: asyncio.Semaphore,
                                stream: Any) -> None:
         """Sends each batch's hops in the order the batches came, then acknowledges it."""
         while True:

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from stream.core.clean.normalize import fold_for_matching
 from stream.core.dedup.minhash import signature
+from stream.core.derived import Derived
 from stream.core.ids import content_hash, digest
 from stream.core.models import AnalysedArticle, Entity, Extraction, MatchResult, Quote
 
@@ -78,16 +79,14 @@ class LearningState:
     def __init__(self, memory: Memory, policy: LearningPolicy = DEFAULT_LEARNING) -> None:
         self.memory = memory
         self.policy = policy
-        self._index: _LearnedIndex | None = None
+        self._index = Derived(lambda: _LearnedIndex.rebuild(self.memory))
 
     def invalidate(self) -> None:
-        self._index = None
+        self._index.invalidate()
 
     @property
     def index(self) -> _LearnedIndex:
-        if self._index is None:
-            self._index = _LearnedIndex.rebuild(self.memory)
-        return self._index
+        return self._index.get()
 
     def learned_among(self, source: str, short: Sequence[tuple[int, str]]) -> set[int]:
         """Indices of the article's paragraphs (its :func:`short_paragraphs`) that its

@@ -34,8 +34,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from stream.core.clean.normalize import fold_for_matching
+from stream.core.derived import Derived
 from stream.core.ids import match_event_id, quote_event_id
-from stream.core.models import MatchEvent, MatchResult, Quote, QuoteEvent, Ref
+from stream.core.models import MatchEvent, MatchResult, Quote, QuoteEvent
+from stream.core.records import match_data, match_from, ref_data, ref_from
 
 EventMemory = MutableMapping[str, Any]
 _LEGACY_PREFIXES = ("m:", "mt:", "q:")
@@ -115,20 +117,20 @@ def _event(event_id: str, result: MatchResult, stored: dict[str, Any] | None,
                           article_ids=article_ids)
     return MatchEvent(
         event_id=event_id,
-        home=_ref(base["home"]) or result.home, away=_ref(base["away"]) or result.away,
+        home=ref_from(base["home"]) or result.home, away=ref_from(base["away"]) or result.away,
         home_goals=base["home_goals"], away_goals=base["away_goals"],
-        competition=_ref(base["competition"]) or result.competition,
+        competition=ref_from(base["competition"]) or result.competition,
         date=result.date or (date.fromisoformat(base["date"]) if base["date"] else None),
-        venue=_ref(base["venue"]) or result.venue,
+        venue=ref_from(base["venue"]) or result.venue,
         article_ids=article_ids,
     )
 
 
 def _state(event: MatchEvent) -> dict[str, Any]:
     return {
-        "home": _ref_dict(event.home), "away": _ref_dict(event.away),
+        "home": ref_data(event.home), "away": ref_data(event.away),
         "home_goals": event.home_goals, "away_goals": event.away_goals,
-        "competition": _ref_dict(event.competition), "venue": _ref_dict(event.venue),
+        "competition": ref_data(event.competition), "venue": ref_data(event.venue),
         "date": event.date.isoformat() if event.date else None,
         "article_ids": list(event.article_ids),
     }
@@ -185,14 +187,14 @@ class _Entry:
     def pack(self) -> dict[str, Any]:
         return {"n": self.sequence, "day": self.day,
                 "anchor": self.anchor.isoformat() if self.anchor else None,
-                "matches": [_result_data(m) for m in self.matches],
+                "matches": [match_data(m) for m in self.matches],
                 "quotes": list(self.quote_ids)}
 
     @staticmethod
     def unpack(value: dict[str, Any]) -> _Entry:
         return _Entry(sequence=value["n"], day=value["day"],
                       anchor=date.fromisoformat(value["anchor"]) if value["anchor"] else None,
-                      matches=tuple(_result_from(m) for m in value["matches"]),
+                      matches=tuple(match_from(m) for m in value["matches"]),
                       quote_ids=tuple(value["quotes"]))
 
 
@@ -231,17 +233,15 @@ class EventState:
     def __init__(self, memory: EventMemory, window_days: int = 30) -> None:
         self.memory = memory
         self.window_days = window_days
-        self._fold: _Fold | None = None
+        self._fold = Derived(self._rebuild)
 
     def invalidate(self) -> None:
         """The memory may have changed behind our back (rebalance): rebuild on next use."""
-        self._fold = None
+        self._fold.invalidate()
 
     @property
     def fold(self) -> _Fold:
-        if self._fold is None:
-            self._fold = self._rebuild()
-        return self._fold
+        return self._fold.get()
 
     def _rebuild(self) -> _Fold:
         fold = _Fold()
@@ -306,28 +306,5 @@ class EventState:
             for article_id in fold.days.pop(day):
                 self.memory.pop(f"e:{article_id}", None)
         if old:
-            self._fold = None
+            self._fold.invalidate()
 
-
-def _result_data(result: MatchResult) -> list[Any]:
-    return [_ref_dict(result.home), _ref_dict(result.away), result.home_goals,
-            result.away_goals, _ref_dict(result.competition),
-            result.date.isoformat() if result.date else None, _ref_dict(result.venue),
-            list(result.span)]
-
-
-def _result_from(data: list[Any]) -> MatchResult:
-    home, away, home_goals, away_goals, competition, day, venue, span = data
-    return MatchResult(home=Ref(home["name"], home["id"]), away=Ref(away["name"], away["id"]),
-                       home_goals=home_goals, away_goals=away_goals,
-                       competition=_ref(competition),
-                       date=date.fromisoformat(day) if day else None, venue=_ref(venue),
-                       span=(span[0], span[1]))
-
-
-def _ref(value: dict[str, str] | None) -> Ref | None:
-    return None if not value else Ref(name=value["name"], id=value["id"])
-
-
-def _ref_dict(ref: Ref | None) -> dict[str, str] | None:
-    return None if ref is None else {"name": ref.name, "id": ref.id}

@@ -18,7 +18,6 @@ from stream.core.dedup.minhash import signature
 from stream.core.models import (
     AnalysedArticle,
     CleanArticle,
-    Entity,
     Extraction,
     MatchEvent,
     OutRecord,
@@ -30,6 +29,7 @@ from stream.core.records import (
     body_fields,
     duplicate_record,
     enriched_record,
+    entity_from,
     match_event_value,
     quote_event_value,
 )
@@ -93,9 +93,7 @@ def restore(prepared: PreparedArticle) -> AnalysedArticle:
         article_id=prepared.article_id, source=prepared.source, url=prepared.url,
         title=prepared.title, text=body["text"], published_at=prepared.published_at,
         language=prepared.language, content_hash=prepared.content_hash)
-    entities = tuple(Entity(e["type"], e["name"], e["id"],
-                            tuple((m[0], m[1]) for m in e["mentions"]))
-                     for e in body["entities"])
+    entities = tuple(entity_from(e) for e in body["entities"])
     return AnalysedArticle(article=article, extraction=Extraction(
         entities, prepared.match_results, prepared.quotes), fingerprint=prepared.fingerprint)
 

@@ -1,4 +1,6 @@
-"""Output records as plain JSON-ready mappings, in the shape of the schemas in ``schemas/``.
+"""Output records as plain JSON-ready mappings, in the shape of the schemas in ``schemas/``,
+and the core types they carry as plain data and back (hop messages and memories hold them
+in the same shapes).
 
 An article's record (enriched or duplicate) is a :class:`Spliced` mapping: its small
 fields as a dict, its text and entities as the JSON made where the article was analysed.
@@ -7,7 +9,7 @@ fields as a dict, its text and entities as the JSON made where the article was a
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -16,7 +18,9 @@ from stream import PIPELINE_VERSION
 from stream.core.models import (
     Entity,
     MatchEvent,
+    MatchResult,
     PreparedArticle,
+    Quote,
     QuoteEvent,
     Ref,
     Verdict,
@@ -27,8 +31,43 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _ref(ref: Ref | None) -> dict[str, str] | None:
+def ref_data(ref: Ref | None) -> dict[str, str] | None:
     return None if ref is None else {"name": ref.name, "id": ref.id}
+
+
+def ref_from(value: Mapping[str, str] | None) -> Ref | None:
+    return Ref(name=value["name"], id=value["id"]) if value else None
+
+
+def _required_ref(value: Mapping[str, str]) -> Ref:
+    return Ref(name=value["name"], id=value["id"])
+
+
+def match_data(result: MatchResult) -> dict[str, Any]:
+    """A match result as plain data (the shape orjson gives the dataclass)."""
+    return {"home": ref_data(result.home), "away": ref_data(result.away),
+            "home_goals": result.home_goals, "away_goals": result.away_goals,
+            "competition": ref_data(result.competition),
+            "date": result.date.isoformat() if result.date else None,
+            "venue": ref_data(result.venue), "span": list(result.span)}
+
+
+def match_from(m: Mapping[str, Any]) -> MatchResult:
+    return MatchResult(
+        home=_required_ref(m["home"]), away=_required_ref(m["away"]),
+        home_goals=m["home_goals"], away_goals=m["away_goals"],
+        competition=ref_from(m["competition"]),
+        date=date.fromisoformat(m["date"]) if m["date"] else None,
+        venue=ref_from(m["venue"]), span=(m["span"][0], m["span"][1]),
+    )
+
+
+def quote_from(q: Mapping[str, Any]) -> Quote:
+    return Quote(_required_ref(q["speaker"]), q["text"], (q["span"][0], q["span"][1]))
+
+
+def entity_from(e: Mapping[str, Any]) -> Entity:
+    return Entity(e["type"], e["name"], e["id"], tuple((m[0], m[1]) for m in e["mentions"]))
 
 
 def _entity(entity: Entity) -> dict[str, Any]:
@@ -133,13 +172,13 @@ def duplicate_record(article: PreparedArticle, verdict: Verdict) -> Spliced:
 def match_event_value(event: MatchEvent) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
-        "home": _ref(event.home),
-        "away": _ref(event.away),
+        "home": ref_data(event.home),
+        "away": ref_data(event.away),
         "home_goals": event.home_goals,
         "away_goals": event.away_goals,
-        "competition": _ref(event.competition),
+        "competition": ref_data(event.competition),
         "date": event.date.isoformat() if event.date else None,
-        "venue": _ref(event.venue),
+        "venue": ref_data(event.venue),
         "article_ids": list(event.article_ids),
         "pipeline_version": PIPELINE_VERSION,
     }
@@ -148,7 +187,7 @@ def match_event_value(event: MatchEvent) -> dict[str, Any]:
 def quote_event_value(event: QuoteEvent) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
-        "speaker": _ref(event.speaker),
+        "speaker": ref_data(event.speaker),
         "text": event.text,
         "article_ids": list(event.article_ids),
         "pipeline_version": PIPELINE_VERSION,

@@ -38,6 +38,7 @@ from stream.core.dedup.minhash import (
     pack_values,
     unpack_values,
 )
+from stream.core.derived import Derived
 from stream.core.models import Fingerprint as Signature
 from stream.core.models import Verdict
 
@@ -197,17 +198,15 @@ class DedupState:
 
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
-        self._index: DedupIndex | None = None
+        self._index = Derived(lambda: DedupIndex.rebuild(self.memory))
 
     @property
     def index(self) -> DedupIndex:
-        if self._index is None:
-            self._index = DedupIndex.rebuild(self.memory)
-        return self._index
+        return self._index.get()
 
     def invalidate(self) -> None:
         """The memory may have changed behind our back (rebalance): rebuild on next use."""
-        self._index = None
+        self._index.invalidate()
 
     def decide(self, article: Identified, sig: Signature,
                policy: NearPolicy = DEFAULT_POLICY) -> Verdict:
