@@ -191,11 +191,15 @@ class _Entry:
                 "quotes": list(self.quote_ids)}
 
     @staticmethod
-    def unpack(value: dict[str, Any]) -> _Entry:
-        return _Entry(sequence=value["n"], day=value["day"],
-                      anchor=date.fromisoformat(value["anchor"]) if value["anchor"] else None,
-                      matches=tuple(match_from(m) for m in value["matches"]),
-                      quote_ids=tuple(value["quotes"]))
+    def read(value: Any) -> _Entry | None:
+        """The entry, or None when ``value`` is not one this version wrote."""
+        try:
+            return _Entry(sequence=int(value["n"]), day=str(value["day"]),
+                          anchor=date.fromisoformat(value["anchor"]) if value["anchor"] else None,
+                          matches=tuple(match_from(m) for m in value["matches"]),
+                          quote_ids=tuple(str(q) for q in value["quotes"]))
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
 
 
 @dataclass
@@ -245,10 +249,21 @@ class EventState:
 
     def _rebuild(self) -> _Fold:
         fold = _Fold()
-        entries = [(key[2:], _Entry.unpack(value)) for key, value in self.memory.items()
-                   if key.startswith("e:")]
-        # Keys of the earlier layout, which stored the fold itself: derived now.
-        for key in [k for k in self.memory if k.startswith(_LEGACY_PREFIXES)]:
+        entries: list[tuple[str, _Entry]] = []
+        dropped: list[str] = []
+        for key, value in self.memory.items():
+            if key.startswith("e:"):
+                entry = _Entry.read(value)
+                if entry is None:
+                    dropped.append(key)
+                else:
+                    entries.append((key[2:], entry))
+            elif key.startswith(_LEGACY_PREFIXES):
+                dropped.append(key)
+        # An entry this version cannot read, or a key of the earlier layout (which stored
+        # the fold itself): one article's reports are lost rather than every later
+        # article failing on the same rebuild.
+        for key in dropped:
             del self.memory[key]
         for article_id, entry in sorted(entries, key=lambda item: item[1].sequence):
             fold.add(article_id, entry)

@@ -114,3 +114,14 @@ def test_keys_of_the_layout_that_stored_the_fold_are_dropped() -> None:
     memory: dict[str, Any] = {"m:old": {"article_ids": ["a"]}, "mt:x|y": [], "q:old": {}}
     EventState(memory).report("art_0", START, [], [_quote("We kept going")])
     assert sorted(memory) == ["e:art_0"]
+
+
+def test_an_entry_this_version_cannot_read_is_dropped_and_the_rest_folded() -> None:
+    memory: dict[str, Any] = {}
+    EventState(memory).report("art_0", START, [_result(None)], [_quote("We kept going")])
+    memory["e:art_odd"] = {"n": 5, "day": "2025-03-01", "anchor": None,
+                           "matches": [[["x"], ["y"], 1, 0, None, None, None, [0, 1]]],
+                           "quotes": []}
+    later = EventState(memory).report("art_1", START, [], [_quote("We kept going")])
+    assert later.quotes[0].article_ids == ("art_0", "art_1")
+    assert sorted(memory) == ["e:art_0", "e:art_1"]
