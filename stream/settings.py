@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="how long a send may wait for others to share its request: fewer, "
                     "larger requests cost the worker and the broker less CPU, at this much "
                     "added latency")
+    fetch_max_wait_ms: int = Field(
+        50, ge=1, le=10000,
+        description="longest a fetch waits on the broker for new records; the worker's "
+                    "other partitions wait behind it (Faust's own choice, 1500, let the "
+                    "internal hop topic stall for up to 1.5 s)")
     article_time_budget_seconds: float = Field(
         5.0, ge=0.0, description="cleaning+extraction time per article before it goes to the "
                                  "DLQ as 'timeout'; 0 disables")

@@ -12,6 +12,7 @@ from stream.app.rebalance import register_rebalance_guards
 from stream.app.status import StatusBoard, register_status
 from stream.app.tables import Tables, declare_tables
 from stream.app.topics import Topics, declare_topics
+from stream.app.transport import StreamApp
 from stream.app.watchdog import register_watchdog
 from stream.metrics import Metrics, create_metrics
 from stream.pool import AnalysePool
@@ -37,8 +38,9 @@ def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | No
 
 def create_service(settings: Settings, metrics: Metrics | None = None) -> Service:
     metrics = metrics or create_metrics()
-    app = faust.App(
+    app = StreamApp(
         settings.app_id,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=[f"kafka://{b}" for b in settings.broker_list],
         broker_credentials=broker_credentials(settings),
         store="rocksdb://" if settings.store == "rocksdb" else "memory://",
