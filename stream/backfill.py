@@ -138,7 +138,7 @@ async def backfill(settings: Settings, *, since: datetime, version: str,
 async def _run(consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, steps: Steps,
                ranges: dict[TopicPartition, tuple[int, int]], summary: BackfillSummary,
                progress: bool | None) -> None:
-    state = steps.publish_state({}, {})
+    state = steps.publish_state({})
     marker = ("backfill-version", summary.version.encode())
     window = AckWindow()
     total = sum(max(0, stop - first) for first, stop in ranges.values())

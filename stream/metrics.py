@@ -33,7 +33,7 @@ LATENCY_OBJECTIVE_SECONDS = 2.5
 STAGES = ("analyse", "publish")
 DUPLICATE_KINDS = ("exact", "near")
 EVENT_TYPES = ("match_results", "quotes")
-TABLES = ("dedup", "events")
+TABLES = ("memory",)
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,10 @@ class Steps:
             check_body(fields, self.registry)
         return pipeline.prepare(analysed, orjson.dumps(fields), body_checked=checked)
 
-    def publish_state(self, dedup_memory: MutableMapping[str, str],
-                      event_memory: MutableMapping[str, Any]) -> pipeline.PublishState:
-        return pipeline.PublishState(dedup_memory, event_memory, self.policy)
+    def publish_state(self, memory: MutableMapping[str, Any],
+                      legacy: Sequence[MutableMapping[str, Any]] = ()
+                      ) -> pipeline.PublishState:
+        return pipeline.PublishState(memory, self.policy, legacy)
 
     def publish(self, payload: bytes, state: pipeline.PublishState) -> list[OutRecord]:
         """The publish step for the payload :meth:`analyse` returned."""

@@ -100,7 +100,7 @@ def register_agents(app: faust.App, steps: Steps, topics: Topics, tables: Tables
     settings = steps.settings
     sender = Sender(steps, outbox, metrics, board)
     memory = watch_tables(app, tables, metrics)  # counts table keys as the agent writes
-    state = steps.publish_state(memory.dedup, memory.events)
+    state = steps.publish_state(memory.memory, legacy=tables.legacy)
     hop_limit = settings.max_message_bytes // 2
     publish_in = metrics.messages_in.labels("publish")
     publish_seconds = metrics.stage_seconds.labels("publish")

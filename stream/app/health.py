@@ -77,11 +77,10 @@ def update_lag(app: faust.App, metrics: Metrics) -> None:
 class CountedTables:
     """The tables as the publish agent writes them: counted, see ``CountingMap``."""
 
-    dedup: CountingMap[str, str]
-    events: CountingMap[str, Any]
+    memory: CountingMap[str, Any]
 
     def all(self) -> tuple[CountingMap[str, Any], ...]:
-        return (self.dedup, self.events)
+        return (self.memory,)
 
 
 def watch_tables(app: faust.App, tables: Tables, metrics: Metrics) -> CountedTables:
@@ -91,9 +90,7 @@ def watch_tables(app: faust.App, tables: Tables, metrics: Metrics) -> CountedTab
     another worker and back: the counts are invalidated when partitions are revoked and
     retaken (one ``len()`` each) by the timer once the worker is ready again.
     """
-    counted = CountedTables(
-        dedup=CountingMap(tables.dedup, metrics.table_keys, "dedup"),
-        events=CountingMap(tables.events, metrics.table_keys, "events"))
+    counted = CountedTables(memory=CountingMap(tables.memory, metrics.table_keys, "memory"))
 
     async def on_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         for table in counted.all():

@@ -24,6 +24,8 @@ log = get_logger("stream.transport")
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    logger = faust_aiokafka.logger  # Faust's own log name, not this module's
+
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         wait_ms = getattr(self.app, "fetch_max_wait_ms", None)
@@ -36,6 +38,8 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class _Consumer(faust_aiokafka.Consumer):
+    logger = faust_aiokafka.logger
+
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 

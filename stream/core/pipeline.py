@@ -7,7 +7,7 @@ analysed articles through a single-partition topic to it; its memory is passed i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -15,6 +15,7 @@ import orjson
 from stream.core import boilerplate, dedup, events
 from stream.core.clean import clean_article
 from stream.core.dedup.minhash import signature
+from stream.core.journal import Journal
 from stream.core.models import (
     AnalysedArticle,
     CleanArticle,
@@ -47,18 +48,23 @@ def analyse(raw: RawArticle, extractor: Extractor) -> AnalysedArticle:
 
 
 class PublishState:
-    """Everything the publish step remembers: the durable memories passed in (a Faust
-    table each in the worker, dicts in batch mode) and the indexes derived from them.
+    """Everything the publish step remembers: one durable memory passed in (a Faust table
+    in the worker, a dict in batch mode) holding one journal entry per article (see
+    ``journal``), and the indexes dedup, learning and events derive from it.
 
-    ``invalidate`` after anything may have changed the memories behind this process's
-    back (a rebalance); the indexes are rebuilt from the memories on next use.
+    ``invalidate`` after anything may have changed the memory behind this process's back
+    (a rebalance); the indexes are rebuilt from it on next use. ``legacy`` memories hold
+    the entries of the layout before the journal (one key per part): moved in at the
+    first rebuild.
     """
 
-    def __init__(self, dedup_memory: dedup.Memory, event_memory: MutableMapping[str, Any],
-                 policy: dedup.NearPolicy = dedup.DEFAULT_POLICY) -> None:
-        self.dedup = dedup.DedupState(dedup_memory)
-        self.learning = boilerplate.LearningState(dedup_memory)
-        self.events = events.EventState(event_memory, policy.window_days)
+    def __init__(self, memory: MutableMapping[str, Any],
+                 policy: dedup.NearPolicy = dedup.DEFAULT_POLICY,
+                 legacy: Sequence[MutableMapping[str, Any]] = ()) -> None:
+        self.journal = Journal(memory, legacy)
+        self.dedup = dedup.DedupState(self.journal)
+        self.learning = boilerplate.LearningState(self.journal)
+        self.events = events.EventState(self.journal, policy.window_days)
         self.policy = policy
 
     def invalidate(self) -> None:
@@ -105,7 +111,14 @@ def publish(analysed: AnalysedArticle, state: PublishState) -> list[OutRecord]:
 
 def publish_prepared(prepared: PreparedArticle, state: PublishState) -> list[OutRecord]:
     """Strip learned boilerplate, decide unique or duplicate, fold events, and say what
-    to publish, in order."""
+    to publish, in order; what the article changed in the memory is written once."""
+    try:
+        return _publish_prepared(prepared, state)
+    finally:
+        state.journal.commit()
+
+
+def _publish_prepared(prepared: PreparedArticle, state: PublishState) -> list[OutRecord]:
     learned = state.learning.learned_among(prepared.source, prepared.short_paragraphs)
     article = prepared
     if learned:  # rare: the article's text and offsets change, so its body is rebuilt

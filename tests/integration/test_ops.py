@@ -167,7 +167,7 @@ def test_lag_ready_and_table_sizes_are_refreshed_by_the_timer(running: Running) 
     def refreshed() -> dict[Any, float] | None:
         m = _metrics(running)
         lag = {labels: v for (name, labels), v in m.items() if name == "stream_consumer_lag"}
-        keys = _sample(m, "stream_table_keys", table="dedup")
+        keys = _sample(m, "stream_table_keys", table="memory")
         return m if lag and keys and _sample(m, "stream_worker_ready") == 1 else None
 
     m = _wait_for(refreshed, 20, "lag, readiness and table sizes")
@@ -175,10 +175,9 @@ def test_lag_ready_and_table_sizes_are_refreshed_by_the_timer(running: Running) 
            if name == "stream_consumer_lag"}
     # Exactly the consumed topics (no changelog), and everything consumed.
     assert lag == {env.topic("raw"): 0, env.topic("analysed"): 0}
-    # The maintained counts equal the live keys of each table's changelog (its truth).
-    for table in ("dedup", "events"):
-        keys = asyncio.run(_changelog_keys(f"{env.settings.app_id}-{table}-changelog"))
-        assert keys and _sample(m, "stream_table_keys", table=table) == len(keys), table
+    # The maintained count equals the live keys of the table's changelog (its truth).
+    keys = asyncio.run(_changelog_keys(f"{env.settings.app_id}-memory-changelog"))
+    assert keys and _sample(m, "stream_table_keys", table="memory") == len(keys)
 
 
 async def _changelog_keys(topic: str) -> set[bytes]:

@@ -60,7 +60,7 @@ def wire(settings: Settings | None = None, outbox: RecordingOutbox | None = None
     app = faust.App("agent-test", broker="kafka://127.0.0.1:1", store="memory://",
                     autodiscover=False)
     topics = Topics(raw=app.topic("raw"), analysed=app.topic("analysed"), by_name={})
-    tables = Tables(dedup={}, events={})  # type: ignore[arg-type]
+    tables = Tables(memory={}, legacy=())  # type: ignore[arg-type]
     metrics = create_metrics()
     steps = Steps(settings, NoExtraction(), registry_for(settings.schemas_dir))
     outbox = outbox or RecordingOutbox()

@@ -186,13 +186,13 @@ async def test_watch_tables_recounts_after_a_revocation() -> None:
     app = faust.App("watch-test", broker="kafka://127.0.0.1:1", store="memory://",
                     autodiscover=False)
     metrics = create_metrics()
-    dedup: dict[str, str] = {}
-    counted = watch_tables(app, Tables(dedup=dedup, events={}), metrics)  # type: ignore[arg-type]
+    memory: dict[str, str] = {}
+    counted = watch_tables(app, Tables(memory=memory, legacy=()), metrics)  # type: ignore[arg-type]
     assert isinstance(counted, CountedTables)
-    counted.dedup["k"] = "v"
-    dedup["moved-in"] = "while another worker held the partition"
+    counted.memory["k"] = "v"
+    memory["moved-in"] = "while another worker held the partition"
     await app.on_partitions_revoked.send(set())
-    assert counted.dedup.refresh() == 2
+    assert counted.memory.refresh() == 2
 
 
 # -- lag and readiness -----------------------------------------------------------------------
@@ -415,11 +415,11 @@ async def test_agents_observe_latency_table_keys_and_empty_extraction() -> None:
                     autodiscover=False)
     outbox = Recorder()
     topics = Topics(raw=app.topic("raw"), analysed=app.topic("analysed"), by_name={})
-    dedup: dict[str, str] = {}
+    memory: dict[str, Any] = {}
     metrics, board = create_metrics(), StatusBoard()
     steps = Steps(settings, NoExtraction(), registry_for(settings.schemas_dir))
     analyse, publish = register_agents(app, steps, topics,
-                                       Tables(dedup=dedup, events={}),  # type: ignore[arg-type]
+                                       Tables(memory=memory, legacy=()),  # type: ignore[arg-type]
                                        metrics, AnalysePool(settings, steps, 0), outbox, board)
     async with analyse.test_context() as agent:
         await agent.put(orjson.dumps({"source": "s", "title": "Nothing known",
@@ -429,5 +429,5 @@ async def test_agents_observe_latency_table_keys_and_empty_extraction() -> None:
         await agent.put(hop["value"], key=hop["key"])
     assert value(metrics, "stream_end_to_end_latency_seconds_count") == 1
     assert value(metrics, "stream_extraction_empty_total") == 1
-    assert value(metrics, "stream_table_keys", table="dedup") == len(dedup) > 0
+    assert value(metrics, "stream_table_keys", table="memory") == len(memory) > 0
     assert board.recent["enriched"][0]["title"] == "Nothing known"
