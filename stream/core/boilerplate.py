@@ -156,9 +156,18 @@ class _LearnedIndex:
     @classmethod
     def rebuild(cls, memory: Memory) -> _LearnedIndex:
         index = cls()
+        unreadable: list[str] = []
         for key, value in memory.items():
             if key.startswith("b:"):
-                index.add(key[2:], _Entry.unpack(value))
+                try:
+                    entry = _Entry.unpack(value)
+                except (AttributeError, TypeError, ValueError):
+                    unreadable.append(key)
+                    continue
+                index.add(key[2:], entry)
+        # Its paragraphs go uncounted, rather than every later article failing on it.
+        for key in unreadable:
+            del memory[key]
         return index
 
     def add(self, article_id: str, entry: _Entry) -> None:

@@ -14,7 +14,8 @@ The event is re-published whenever an article reports it, so a compacted topic k
 Memory. :func:`merge_match` and :func:`merge_quote` fold reports into any mapping.
 :class:`EventState` keeps that fold in process and stores only what it is derived from,
 because every write to a Faust table is a changelog message: one key per unique article
-that reports anything, however many events it touches,
+that reports anything, however many events it touches (in the worker, one part of that
+article's journal entry, ``stream/core/journal.py``),
 
 ``e:<article_id>`` -> ``{"n": sequence, "day": day, "anchor": publication day,
 "matches": [...], "quotes": [event ids]}``,

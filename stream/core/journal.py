@@ -16,7 +16,7 @@ article touched once, or deletes it when no part is left.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 #: A staged delete of one part.
@@ -51,7 +51,7 @@ class Journal(MutableMapping[str, Any]):
         staged, self._staged = self._staged, {}
         for article_id, parts in staged.items():
             stored = self.store.get(article_id)
-            entry = dict(stored) if stored else {}
+            entry = dict(stored) if isinstance(stored, Mapping) else {}
             for part, value in parts.items():
                 if value is _DELETED:
                     entry.pop(part, None)
@@ -86,7 +86,7 @@ class Journal(MutableMapping[str, Any]):
         if staged is not None and part in staged:
             return staged[part]
         entry = self.store.get(article_id)
-        return entry.get(part, _DELETED) if entry else _DELETED
+        return entry.get(part, _DELETED) if isinstance(entry, Mapping) else _DELETED
 
     def __getitem__(self, key: str) -> Any:
         value = self._part(*_split(key))
@@ -104,7 +104,8 @@ class Journal(MutableMapping[str, Any]):
         self._migrate()
         merged: dict[str, dict[str, Any]] = {}
         for article_id, entry in self.store.items():
-            merged[article_id] = dict(entry)
+            if isinstance(entry, Mapping):  # anything else is no entry of this layout
+                merged[article_id] = dict(entry)
         for article_id, parts in self._staged.items():
             entry = merged.setdefault(article_id, {})
             for part, value in parts.items():

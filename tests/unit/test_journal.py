@@ -149,3 +149,26 @@ def test_a_state_rebuilt_from_the_store_publishes_what_the_live_one_does() -> No
     for article in later:
         assert pipeline.publish(article, rebuilt) == pipeline.publish(article, live)
     assert copy == store
+
+
+def test_a_store_value_of_another_layout_is_no_entry_and_is_replaced_by_the_next_write() -> None:
+    store: dict[str, Any] = {"x1": "not a journal entry", "x2": {"a": "dedup"}}
+    journal = Journal(store)
+    assert dict(journal.items()) == {"a:x2": "dedup"} and "a:x1" not in journal
+    journal["a:x1"] = "fresh"
+    journal.commit()
+    assert store["x1"] == {"a": "fresh"}
+
+
+def test_unreadable_parts_are_dropped_by_the_rebuilds_instead_of_failing_them() -> None:
+    store: dict[str, Any] = {}
+    state = pipeline.PublishState(store)
+    for i in range(3):
+        pipeline.publish(_report(i, day=0), state)
+    [first, *_] = store
+    store[first] = {**store[first], "a": "not|a|dedup|entry", "b": None}
+    rebuilt = pipeline.PublishState(store)
+    outputs = pipeline.publish(_report(4, day=1), rebuilt)  # the rebuilds ran, no error
+    assert outputs[0].output in ("enriched", "duplicates")
+    assert "a" not in store[first] and "b" not in store[first]  # dropped, written back
+    assert first not in rebuilt.dedup.index.stored

@@ -1,7 +1,8 @@
 """Deduplication: decide whether an article was already told.
 
-The durable memory is any ``MutableMapping[str, str]`` passed in (a dict in batch mode and
-tests, a changelogged Faust table in the worker) and holds one key per unique article,
+The durable memory is any ``MutableMapping[str, str]`` passed in (a dict in tests, the
+publish step's journal in the worker and batch mode: ``stream/core/journal.py``, whose
+store is a changelogged Faust table in the worker) and holds one key per unique article,
 because every write to a Faust table is a message on its changelog topic:
 
 ``a:<article_id>``   -> ``<day>|<shingle count>|<signature>|<content hash>|<sequence>``.
@@ -157,8 +158,18 @@ class DedupIndex:
     @classmethod
     def rebuild(cls, memory: Memory) -> DedupIndex:
         index = cls()
-        entries = [(key[2:], _unpack(value)) for key, value in memory.items()
-                   if key.startswith("a:")]
+        entries: list[tuple[str, Stored]] = []
+        unreadable: list[str] = []
+        for key, value in memory.items():
+            if key.startswith("a:"):
+                stored = _read(value)
+                if stored is None:
+                    unreadable.append(key)
+                else:
+                    entries.append((key[2:], stored))
+        # That one article is forgotten, rather than every later article failing on it.
+        for key in unreadable:
+            del memory[key]
         for article_id, stored in sorted(entries, key=lambda e: e[1].sequence):
             index.add(article_id, stored)
         return index
@@ -324,6 +335,15 @@ def _days_between(earlier: str, later: str) -> int:
 
 def _pack(day: str, sig: Signature, content: str, sequence: int) -> str:
     return f"{day}|{sig.shingles}|{pack_values(sig.values)}|{content}|{sequence}"
+
+
+def _read(value: Any) -> Stored | None:
+    """The entry, or None when ``value`` is not one this version wrote."""
+    try:
+        stored = _unpack(value)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return stored if len(stored.values) in (0, NUM_PERM) else None
 
 
 def _unpack(stored: str) -> Stored:
