@@ -43,27 +43,29 @@ class Journal(MutableMapping[str, Any]):
         self.store = store
         self.legacy = legacy
         self._staged: dict[str, dict[str, Any]] = {}
+        #: The last full read, kept until the next write: the dedup, learning and events
+        #: rebuilds each read everything, one after the other, from one scan of the store.
+        self._snapshot: list[tuple[str, Any]] | None = None
 
     # -- writing -------------------------------------------------------------------------
     def commit(self) -> None:
         """Write every article whose parts changed since the last commit: one store write
         (or delete) each."""
         staged, self._staged = self._staged, {}
+        self._snapshot = None
         for article_id, parts in staged.items():
             stored = self.store.get(article_id)
-            entry = dict(stored) if isinstance(stored, Mapping) else {}
-            for part, value in parts.items():
-                if value is _DELETED:
-                    entry.pop(part, None)
-                else:
-                    entry[part] = value
+            entry = _applied(stored if isinstance(stored, Mapping) else {}, parts)
             if entry:
                 self.store[article_id] = entry
             elif stored is not None:
                 del self.store[article_id]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        part, article_id = _split(key)
+        self._stage(*_split(key), value)
+
+    def _stage(self, part: str, article_id: str, value: Any) -> None:
+        self._snapshot = None
         self._staged.setdefault(article_id, {})[part] = value
 
     def __delitem__(self, key: str) -> None:
@@ -77,7 +79,7 @@ class Journal(MutableMapping[str, Any]):
             if default is _DELETED:
                 raise KeyError(key)
             return default
-        self._staged.setdefault(article_id, {})[part] = _DELETED
+        self._stage(part, article_id, _DELETED)
         return value
 
     # -- reading -------------------------------------------------------------------------
@@ -101,20 +103,20 @@ class Journal(MutableMapping[str, Any]):
         return self._items()
 
     def _items(self) -> list[tuple[str, Any]]:
-        self._migrate()
-        merged: dict[str, dict[str, Any]] = {}
-        for article_id, entry in self.store.items():
-            if isinstance(entry, Mapping):  # anything else is no entry of this layout
-                merged[article_id] = dict(entry)
-        for article_id, parts in self._staged.items():
-            entry = merged.setdefault(article_id, {})
-            for part, value in parts.items():
-                if value is _DELETED:
-                    entry.pop(part, None)
-                else:
-                    entry[part] = value
-        return [(f"{part}:{article_id}", value) for article_id, entry in merged.items()
-                for part, value in entry.items()]
+        if self._snapshot is None:
+            self._migrate()
+            merged = {article_id: entry for article_id, entry in self.store.items()
+                      if isinstance(entry, Mapping)}  # anything else is no entry of this layout
+            for article_id, parts in self._staged.items():
+                merged[article_id] = _applied(merged.get(article_id, {}), parts)
+            self._snapshot = [(f"{part}:{article_id}", value)
+                              for article_id, entry in merged.items()
+                              for part, value in entry.items()]
+        return self._snapshot
+
+    def forget_snapshot(self) -> None:
+        """The store may have changed behind this process's back (a rebalance)."""
+        self._snapshot = None
 
     def __len__(self) -> int:
         return len(self._items())
@@ -126,8 +128,19 @@ class Journal(MutableMapping[str, Any]):
             for key, value in list(memory.items()):
                 part, _, article_id = key.partition(":")
                 if part and article_id:
-                    self._staged.setdefault(article_id, {})[part] = value
+                    self._stage(part, article_id, value)
                 del memory[key]
                 moved = True
         if moved:
             self.commit()
+
+
+def _applied(entry: Mapping[str, Any], parts: Mapping[str, Any]) -> dict[str, Any]:
+    """``entry`` with the staged ``parts`` set or deleted."""
+    result = dict(entry)
+    for part, value in parts.items():
+        if value is _DELETED:
+            result.pop(part, None)
+        else:
+            result[part] = value
+    return result

@@ -68,6 +68,7 @@ class PublishState:
         self.policy = policy
 
     def invalidate(self) -> None:
+        self.journal.forget_snapshot()
         self.dedup.invalidate()
         self.learning.invalidate()
         self.events.invalidate()

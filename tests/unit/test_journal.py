@@ -172,3 +172,23 @@ def test_unreadable_parts_are_dropped_by_the_rebuilds_instead_of_failing_them() 
     assert outputs[0].output in ("enriched", "duplicates")
     assert "a" not in store[first] and "b" not in store[first]  # dropped, written back
     assert first not in rebuilt.dedup.index.stored
+
+
+def test_the_three_rebuilds_read_the_store_once() -> None:
+    class CountingScans(dict[str, Any]):
+        scans = 0
+
+        def items(self) -> Any:
+            CountingScans.scans += 1
+            return super().items()
+
+    store = CountingScans()
+    state = pipeline.PublishState(store)
+    pipeline.publish(_report(0, day=0), state)
+    scans_at_start = CountingScans.scans
+    rebuilt = pipeline.PublishState(store)
+    pipeline.publish(_report(1, day=0), rebuilt)
+    assert CountingScans.scans - scans_at_start == 1
+    rebuilt.invalidate()  # a rebalance: the next rebuilds read the store again
+    pipeline.publish(_report(2, day=0), rebuilt)
+    assert CountingScans.scans - scans_at_start == 2
